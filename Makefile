@@ -1,0 +1,44 @@
+# Two commands for students:  `make lab`  and  `make test`.
+# Both create .venv on first use and install the helpers package with its dependencies.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NB     ?= solutions/*.ipynb
+
+.PHONY: lab test lectures check-lectures solutions install test-browser benchmarks clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Open the student notebooks in JupyterLab.
+lab: install
+	$(BIN)/jupyter lab lectures/
+
+## Unit tests of helpers/, repository checks, and nbval over solutions/ and lectures/.
+test: install
+	$(BIN)/python -m pytest -n 2 --dist loadscope
+
+## Regenerate the student notebooks in lectures/ from solutions/.
+lectures: install
+	$(BIN)/python scripts/make_lectures.py
+
+## Fail if lectures/ is out of date.
+check-lectures: install
+	$(BIN)/python scripts/make_lectures.py --check
+
+## Re-execute solution notebooks in place (NB=solutions/04_em.ipynb for one), then regenerate lectures.
+solutions: install
+	$(BIN)/python scripts/execute_notebooks.py $(NB)
+	$(BIN)/python scripts/make_lectures.py
+
+benchmarks: install
+	$(BIN)/python benchmarks/em.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

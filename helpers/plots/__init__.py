@@ -1,0 +1,8 @@
+"""Plotting helpers shared by the notebooks, one module per topic; all names importable from here.
+
+Importing this package applies the course style (:func:`use_style`).
+"""
+from ._style import (CMAP_IMAGE, CMAP_SIGNED, PANEL, WIDTH, figure, patch_grid,  # noqa: F401
+                     show_image, tile, use_style)
+
+use_style()
