@@ -1,0 +1,4 @@
+"""Plots for the em notebooks."""
+from __future__ import annotations
+
+__all__: list[str] = []
