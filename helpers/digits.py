@@ -1,0 +1,51 @@
+"""The UCI handwritten digits: 1 797 images of 8×8 pixels with grey levels 0..16.
+
+Shipped in ``data/digits/digits.csv.gz`` (one row per image: 64 pixels row by row, then
+the label 0..9); source, licence (CC BY 4.0, E. Alpaydin and C. Kaynak) and the script that
+made it are in ``data/README.md`` and ``scripts/make_digits.py``.  Nothing is downloaded.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._validation import as_rng
+
+__all__ = ["DIGITS_FILE", "SIDE", "LEVELS", "load_digits", "split"]
+
+DIGITS_FILE = Path(__file__).resolve().parents[1] / "data" / "digits" / "digits.csv.gz"
+SIDE = 8      # images are SIDE x SIDE pixels
+LEVELS = 16   # grey levels run from 0 (background) to LEVELS (ink)
+
+
+def load_digits(path: str | Path | None = None) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
+    """The digit images, flattened, and their labels.
+
+    Returns
+    -------
+    X : (1797, 64) uint8 grey levels 0..16, each row an 8×8 image read row by row
+        (``X[i].reshape(8, 8)`` shows it).
+    labels : (1797,) uint8 digit 0..9 of each image.
+    """
+    path = DIGITS_FILE if path is None else Path(path)
+    if not path.is_file():
+        raise ValueError(f"path: no digits file at {path} (run scripts/make_digits.py)")
+    try:
+        table = np.loadtxt(path, delimiter=",", dtype=np.int64, ndmin=2)
+    except ValueError as err:
+        raise ValueError(f"path: {path} is not a digits table ({err})") from None
+    if table.shape[1] != SIDE * SIDE + 1 or table.min() < 0 or table[:, :-1].max() > LEVELS:
+        raise ValueError(f"path: {path} is not a digits table (shape {table.shape})")
+    return table[:, :-1].astype(np.uint8), table[:, -1].astype(np.uint8)
+
+
+def split(n: int, test_fraction: float, rng: np.random.Generator) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Random disjoint (train, test) index arrays over ``range(n)``; the test part has
+    ``round(test_fraction * n)`` indices.  Both are sorted."""
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction: expected a number in (0, 1), got {test_fraction!r}")
+    perm = as_rng(rng).permutation(n)
+    n_test = int(round(test_fraction * n))
+    return np.sort(perm[n_test:]), np.sort(perm[:n_test])
