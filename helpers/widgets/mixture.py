@@ -1,4 +1,49 @@
-"""Interactive demos for the mixture notebooks."""
+"""Interactive demos for the mixture notebooks: how the weights π and means μ reshape a
+mixture density, in 1-D and 2-D."""
 from __future__ import annotations
 
-__all__: list[str] = []
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ..plots import figure
+from ..plots.mixture import plot_density_2d, plot_ellipses, plot_mixture_1d
+from ._style import demo, float_slider
+
+__all__ = ["mixture_shape_demo"]
+
+# Fixed shapes of the two components; the sliders move the weights and the means.
+_STDS_1D = np.array([0.6, 1.2])
+_COVS_2D = np.array([[[0.8, 0.5], [0.5, 0.8]], [[1.2, -0.4], [-0.4, 0.5]]])
+_EXTENT = (-5.0, 5.0, -3.5, 3.5)
+
+
+def _draw(pi1: float, mu1: float, mu2: float) -> None:
+    weights = np.array([pi1, 1.0 - pi1])
+    fig, axes = figure(2, aspect=0.75)
+    ax1, ax2 = axes[0]
+    plot_mixture_1d(ax1, weights, [mu1, mu2], _STDS_1D, x=np.linspace(-6, 6, 400),
+                    title=rf"1-D: $\pi_1$ = {pi1:.2f}, $\pi_2$ = {1 - pi1:.2f}")
+    ax1.set_ylim(0, 0.7)
+    means = np.array([[mu1, 0.8], [mu2, -0.8]])
+    kept = weights > 0
+    plot_density_2d(ax2, weights=weights[kept], means=means[kept], covs=_COVS_2D[kept],
+                    extent=_EXTENT, n=120, title="2-D: same π, means moved along $x_1$")
+    plot_ellipses(ax2, weights=weights, means=means, covs=_COVS_2D, n_std=1.0,
+                  colors=np.array([[1, 1, 1], [1, 0.6, 0.6]]))
+    ax2.set_xlim(*_EXTENT[:2])
+    ax2.set_ylim(*_EXTENT[2:])
+    plt.show()
+
+
+def mixture_shape_demo():
+    """Sliders for π₁ (π₂ = 1 − π₁) and the means μ₁, μ₂ of a two-component mixture.
+
+    Left: the 1-D density p(x) = π₁ N(x; μ₁, σ₁²) + π₂ N(x; μ₂, σ₂²) with its weighted components.
+    Right: a 2-D mixture with the same weights whose means move along x₁ (1σ ellipses drawn).
+    """
+    controls = {
+        "pi1": float_slider("π₁ (π₂ = 1 − π₁)", 0.5, 0.0, 1.0, 0.05),
+        "mu1": float_slider("μ₁", -1.5, -4.0, 4.0, 0.1, unit="x units"),
+        "mu2": float_slider("μ₂", 1.5, -4.0, 4.0, 0.1, unit="x units"),
+    }
+    return demo(_draw, controls)
