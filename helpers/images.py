@@ -1,0 +1,194 @@
+"""Grey natural images: the bundled set, any folder of PNG/JPEG files, random patches, dead leaves.
+
+Every image is a float64 array (H, W) with values in [0, 1].  The bundled images live in
+``data/images/train`` (for fitting patch models) and ``data/images/test`` (held out, used
+for likelihoods and denoising); ``data/README.md`` gives each file's source and licence.
+Nothing is ever downloaded: to use your own photographs (e.g. BSDS300), call
+``load_folder("path/to/BSDS300/images/train")``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import ArrayLike, NDArray
+from PIL import Image
+
+from ._validation import as_float_array, as_rng, positive_float, positive_int
+from .patches import remove_dc as _remove_dc
+
+__all__ = ["DATA_DIR", "SPLITS", "names", "load", "load_split", "load_folder", "sample_patches",
+           "dead_leaves"]
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "images"
+SPLITS = ("train", "test")
+EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".pgm")
+
+
+def _check_split(split: str | None) -> None:
+    if split is not None and split not in SPLITS:
+        raise ValueError(f"split: expected one of {SPLITS} or None, got {split!r}")
+
+
+def _bundled(split: str | None = None) -> dict[str, Path]:
+    _check_split(split)
+    return {p.stem: p for s in SPLITS if split in (None, s)
+            for p in sorted((DATA_DIR / s).glob("*.png"))}
+
+
+def names(split: str | None = None) -> list[str]:
+    """Sorted names of the bundled images, of one `split` ('train' or 'test') or of both."""
+    return sorted(_bundled(split))
+
+
+def read(path: str | Path) -> NDArray[np.float64]:
+    """One image file as a grey float64 array (H, W) in [0, 1] (colour is converted to luma)."""
+    with Image.open(path) as img:
+        if img.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit grey
+            arr = np.asarray(img, dtype=np.float64)
+            return arr / (65535.0 if arr.max() > 255 else 255.0)
+        if img.mode == "F":
+            return np.clip(np.asarray(img, dtype=np.float64), 0.0, 1.0)
+        return np.asarray(img.convert("L"), dtype=np.float64) / 255.0
+
+
+def load(name: str) -> NDArray[np.float64]:
+    """The bundled image `name` (see :func:`names`) as a float64 array (H, W) in [0, 1]."""
+    paths = _bundled()
+    if name not in paths:
+        raise ValueError(f"name: unknown image {name!r}; valid names are {', '.join(sorted(paths))}")
+    return read(paths[name])
+
+
+def load_split(split: str) -> list[NDArray[np.float64]]:
+    """All bundled images of `split` ('train' or 'test'), in the order of ``names(split)``."""
+    if split is None:
+        raise ValueError(f"split: expected one of {SPLITS}, got None")
+    return [read(p) for p in _bundled(split).values()]
+
+
+def load_folder(path: str | Path, recursive: bool = False) -> list[NDArray[np.float64]]:
+    """Every PNG/JPEG/TIFF/BMP/PGM image in folder `path`, sorted by file name, as grey [0, 1] arrays.
+
+    With `recursive`, sub-folders are searched too.  Raises ``FileNotFoundError`` if `path`
+    is not a folder and ``ValueError`` if it holds no image files.
+    """
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        raise FileNotFoundError(f"path: no such folder: {folder}")
+    found = folder.rglob("*") if recursive else folder.glob("*")
+    files = sorted(p for p in found if p.is_file() and p.suffix.lower() in EXTENSIONS)
+    if not files:
+        raise ValueError(f"path: folder {folder} holds no image files ({', '.join(EXTENSIONS)})")
+    return [read(p) for p in files]
+
+
+def _as_images(images: ArrayLike | Sequence[ArrayLike], size: int) -> list[NDArray[np.floating]]:
+    """A list of 2-D finite images, each at least `size` on both sides."""
+    if isinstance(images, np.ndarray) and images.ndim == 2:
+        images = [images]
+    if len(images) == 0:
+        raise ValueError("images: expected at least one image, got an empty sequence")
+    out = []
+    for k, img in enumerate(images):
+        img = as_float_array(img, f"images[{k}]", ndim=2)
+        if min(img.shape) < size:
+            raise ValueError(f"images[{k}]: shape {img.shape} is smaller than the patch size {size}")
+        out.append(img)
+    return out
+
+
+def sample_patches(images: ArrayLike | Sequence[ArrayLike], size: int, n: int, rng: np.random.Generator,
+                   remove_dc: bool = False) -> NDArray[np.float64]:
+    """`n` random `size` × `size` patches, uniform over every patch position of every image.
+
+    `images` is one image (H, W) or a sequence of images of any sizes.  Positions are drawn
+    with replacement, so a large image contributes in proportion to its number of positions.
+    Returns (n, size*size) float64; with `remove_dc` each patch has its mean subtracted.
+    """
+    size = positive_int(size, "size")
+    n = positive_int(n, "n")
+    rng = as_rng(rng)
+    imgs = _as_images(images, size)
+    widths = np.array([img.shape[1] - size + 1 for img in imgs])
+    counts = np.array([(img.shape[0] - size + 1) * w for img, w in zip(imgs, widths)])
+    flat = rng.integers(0, counts.sum(), size=n)            # one index into all positions
+    which = np.searchsorted(np.cumsum(counts), flat, side="right")
+    local = flat - np.concatenate([[0], np.cumsum(counts)[:-1]])[which]
+    out = np.empty((n, size * size))
+    for k, img in enumerate(imgs):  # a loop over images, not patches
+        sel = np.flatnonzero(which == k)
+        if sel.size:
+            r, c = np.divmod(local[sel], widths[k])
+            out[sel] = sliding_window_view(img, (size, size))[r, c].reshape(sel.size, -1)
+    return _remove_dc(out)[0] if remove_dc else out
+
+
+def _radii(u: NDArray, r_min: float, r_max: float) -> NDArray:
+    """Inverse CDF of p(r) ∝ r⁻³ on [r_min, r_max] applied to uniform `u`."""
+    a, b = r_min ** -2, r_max ** -2
+    return (a - u * (a - b)) ** -0.5
+
+
+def _disk_pixels(cy: NDArray, cx: NDArray, r: NDArray, H: int, W: int) -> tuple[NDArray, NDArray]:
+    """Flat pixel indices inside each disk (clipped to the image) and the disk each belongs to.
+
+    Pixels are listed disk by disk, in the order of the disks.
+    """
+    y0 = np.clip(np.ceil(cy - r), 0, H).astype(np.intp)
+    y1 = np.clip(np.floor(cy + r) + 1, 0, H).astype(np.intp)
+    x0 = np.clip(np.ceil(cx - r), 0, W).astype(np.intp)
+    x1 = np.clip(np.floor(cx + r) + 1, 0, W).astype(np.intp)
+    h, w = np.maximum(y1 - y0, 0), np.maximum(x1 - x0, 0)
+    n_box = h * w
+    disk = np.repeat(np.arange(len(r)), n_box)
+    # position of each pixel inside its disk's bounding box
+    k = np.arange(n_box.sum()) - np.repeat(np.cumsum(n_box) - n_box, n_box)
+    dy, dx = np.divmod(k, np.maximum(w, 1)[disk])
+    y, x = y0[disk] + dy, x0[disk] + dx
+    inside = (y - cy[disk]) ** 2 + (x - cx[disk]) ** 2 <= r[disk] ** 2
+    return (y * W + x)[inside], disk[inside]
+
+
+def dead_leaves(shape: tuple[int, int], rng: np.random.Generator, r_min: float = 1.0,
+                r_max: float = 64.0, batch: int = 512, max_disks: int = 2_000_000
+                ) -> NDArray[np.float64]:
+    """A dead-leaves image (H, W): opaque disks of uniform random grey level in [0, 1].
+
+    Radii follow p(r) ∝ r⁻³ on [r_min, r_max] (the scale-invariant choice of the dead-leaves
+    model of natural images, Zoran & Weiss 2012); centres are uniform over the image enlarged
+    by r_max on every side, so edges are statistically the same everywhere.  Disks are laid
+    front to back — each new disk lies behind all earlier ones and shows only where the
+    image is still uncovered — until every pixel is covered.  Disks are drawn in batches of
+    `batch`; a disk hides later disks of its own batch too.  Raises ``RuntimeError`` if
+    `max_disks` disks do not cover the image.
+    """
+    if len(tuple(shape)) != 2:
+        raise ValueError(f"shape: expected (H, W), got {shape!r}")
+    H, W = (positive_int(s, "shape") for s in shape)
+    rng = as_rng(rng)
+    r_min, r_max = positive_float(r_min, "r_min"), positive_float(r_max, "r_max")
+    if r_max < r_min:
+        raise ValueError(f"r_max: must be >= r_min = {r_min}, got {r_max}")
+    batch = positive_int(batch, "batch")
+    image = np.full(H * W, np.nan)
+    uncovered = H * W
+    drawn = 0
+    while uncovered:
+        if drawn >= max_disks:
+            raise RuntimeError(f"dead_leaves: {max_disks} disks left {uncovered} pixels uncovered; "
+                               "raise r_min or max_disks")
+        r = _radii(rng.random(batch), r_min, r_max)
+        cy = rng.uniform(-r_max, H + r_max, batch)
+        cx = rng.uniform(-r_max, W + r_max, batch)
+        grey = rng.random(batch)
+        pix, disk = _disk_pixels(cy, cx, r, H, W)
+        # np.unique keeps the first occurrence: the front-most disk of this batch at each pixel
+        pix, first = np.unique(pix, return_index=True)
+        free = np.isnan(image[pix])
+        image[pix[free]] = grey[disk[first[free]]]
+        uncovered -= int(free.sum())
+        drawn += batch
+    return image.reshape(H, W)
