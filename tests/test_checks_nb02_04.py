@@ -144,3 +144,48 @@ def test_sample_checker_rejects(name):
     func, message = SAMPLE_MISTAKES[name]
     with pytest.raises(ExerciseError, match=message):
         checks.check_sample_gmm(func)
+
+
+# ---------------------------------------------------------------- Exercise 3.1 the ELBO
+
+def elbo_ref(X, r, pi, mu, Sigma):
+    return float(np.sum(r * _terms(X, pi, mu, Sigma) - xlogy(r, r)))
+
+
+def _elbo_naive_log(X, r, pi, mu, Sigma):
+    dens = np.exp(_terms(X, pi, mu, Sigma))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.sum(r * np.log(dens) - xlogy(r, r)))
+
+
+def _elbo_r_log_r(X, r, pi, mu, Sigma):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.sum(r * (_terms(X, pi, mu, Sigma) - np.log(r))))
+
+
+ELBO_MISTAKES = {
+    "no_entropy": (lambda X, r, pi, mu, S: float(np.sum(r * _terms(X, pi, mu, S))), "entropy of r"),
+    "entropy_sign": (lambda X, r, pi, mu, S: float(np.sum(r * _terms(X, pi, mu, S) + xlogy(r, r))),
+                     "wrong sign"),
+    "no_log_pi": (lambda X, r, pi, mu, S: elbo_ref(X, r, pi, mu, S) - float(np.sum(r * np.log(pi))),
+                  "left out log π_k"),
+    "mean": (lambda X, r, pi, mu, S: elbo_ref(X, r, pi, mu, S) / len(X), "mean over points"),
+    "unweighted": (lambda X, r, pi, mu, S: float(np.sum(_terms(X, pi, mu, S) - xlogy(r, r))),
+                   "weight log π_k"),
+    "zero_r_nan": (_elbo_r_log_r, "0 · log 0"),
+    "underflow": (_elbo_naive_log, "underflows"),
+    "per_point": (lambda X, r, pi, mu, S: np.sum(r * _terms(X, pi, mu, S) - xlogy(r, r), axis=1),
+                  "as one number"),
+}
+
+
+def test_elbo_checker_accepts_reference(capsys):
+    checks.check_elbo(elbo_ref)
+    assert "✓ Exercise 3.1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ELBO_MISTAKES)
+def test_elbo_checker_rejects(name):
+    func, message = ELBO_MISTAKES[name]
+    with pytest.raises(ExerciseError, match=message):
+        checks.check_elbo(func)
