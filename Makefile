@@ -37,6 +37,10 @@ solutions: install
 	$(BIN)/python scripts/execute_notebooks.py $(NB)
 	$(BIN)/python scripts/make_lectures.py
 
+## Students' view: lecture widgets in real JupyterLab, headless Chromium (skips without Chromium).
+test-browser: install
+	$(BIN)/python -m pytest tests/browser -p no:xdist -rs
+
 benchmarks: install
 	$(BIN)/python benchmarks/em.py
 

@@ -1,0 +1,102 @@
+"""The shared widget style: labelled sliders, and the static picture a demo carries for front
+ends without ipywidgets (GitHub, nbconvert HTML, an untrusted notebook)."""
+from __future__ import annotations
+
+import base64
+import io
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")  # this file only; notebook tests use the kernel's inline backend
+
+import ipywidgets as w  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from helpers.widgets import demo, float_slider, int_slider  # noqa: E402
+from helpers.widgets._style import WIDGET_VIEW, Demo  # noqa: E402
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _controls():
+    return {"freq": float_slider("frequency", 1.5, 0.5, 5.0, 0.25, unit="Hz", continuous_update=False),
+            "k": int_slider("components", 3, 1, 10, unit="K")}
+
+
+def _draw_factory(calls: list, show: bool):
+    def draw(freq: float, k: int) -> None:
+        calls.append((freq, k))
+        fig, ax = plt.subplots(figsize=(4, 3))
+        ax.plot(np.sin(freq * np.arange(50)) * k)
+        ax.set_title("sine")
+        if show:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # Agg: "cannot be shown"
+                plt.show()
+    return draw
+
+
+def test_sliders_carry_units_in_their_labels():
+    c = _controls()
+    assert c["freq"].description == "frequency [Hz]" and c["k"].description == "components [K]"
+    assert c["freq"].continuous_update is False and c["k"].continuous_update is True
+    assert float_slider("π₁", 0.5, 0, 1, 0.1).description == "π₁"
+
+
+@pytest.mark.parametrize("show", [True, False], ids=["update-calls-plt.show", "update-without-show"])
+def test_demo_carries_a_static_picture_of_the_default_values(show):
+    calls: list = []
+    d = demo(_draw_factory(calls, show), _controls())
+    assert isinstance(d, Demo) and isinstance(d, w.VBox)
+    assert calls == [(1.5, 3)], "the figure is drawn once, at the default values"
+    bundle = d._repr_mimebundle_()
+    assert bundle[WIDGET_VIEW]["model_id"] == d.model_id
+    png = base64.b64decode(bundle["image/png"])
+    assert png.startswith(PNG_SIGNATURE)
+    image = plt.imread(io.BytesIO(png))
+    assert image.shape[0] > 100 and image.shape[1] > 100
+    note = bundle["text/plain"]
+    assert "frequency [Hz] = 1.50" in note and "components [K] = 3" in note and "Jupyter" in note
+    for num in plt.get_fignums():  # the note is drawn into the picture only, not into the live figure
+        assert plt.figure(num).texts == []
+
+
+def test_demo_still_redraws_and_keeps_the_first_picture():
+    calls: list = []
+    d = demo(_draw_factory(calls, True), _controls())
+    first = d._repr_mimebundle_()["image/png"]
+    d.children[0].children[0].value = 2.0
+    assert calls == [(1.5, 3), (2.0, 3)]
+    assert d._repr_mimebundle_()["image/png"] == first
+
+
+def test_demo_without_a_figure_falls_back_to_the_note():
+    d = demo(lambda freq, k: print(freq, k), _controls())
+    bundle = d._repr_mimebundle_()
+    assert "image/png" not in bundle and "Static picture" in bundle["text/plain"]
+
+
+def test_layout_keeps_the_old_call_signature():
+    d = demo(_draw_factory([], False), _controls(), columns=1)
+    assert len(d.children) == 3  # one slider per row, then the output
+    assert isinstance(d.children[-1], w.Output)
+
+
+def test_nbconvert_html_shows_the_static_picture_when_no_widget_state_is_saved():
+    nbconvert = pytest.importorskip("nbconvert")
+    d = demo(_draw_factory([], True), _controls())
+    bundle = d._repr_mimebundle_()
+    out = nbformat.v4.new_output("display_data", data=bundle)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("demo(...)", outputs=[out])])
+    html, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
+    assert f'src="data:image/png;base64,{bundle["image/png"][:60]}' in html
