@@ -7,7 +7,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from .mixture import component_colors, plot_ellipses
 
-__all__ = ["responsibility_colors", "plot_responsibilities", "plot_em_state", "plot_log_likelihood"]
+__all__ = ["responsibility_colors", "plot_responsibilities", "plot_em_state", "plot_log_likelihood",
+           "plot_jensen"]
 
 
 def responsibility_colors(resp: ArrayLike, colors: ArrayLike | None = None) -> NDArray[np.float64]:
@@ -54,6 +55,7 @@ def plot_em_state(ax, X: ArrayLike, gmm, resp: ArrayLike | None = None, *, hard:
     pad = 0.1 * (hi - lo)
     ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
     ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
+    ax.set_aspect("equal", adjustable="box")
 
 
 def plot_log_likelihood(ax, log_likelihood: ArrayLike, *, elbo: ArrayLike | None = None,
@@ -80,3 +82,29 @@ def plot_log_likelihood(ax, log_likelihood: ArrayLike, *, elbo: ArrayLike | None
         ax.set_title(title)
     if elbo is not None or label != "mean log-likelihood":
         ax.legend(loc="lower right")
+
+
+def plot_jensen(ax, c: ArrayLike, w: ArrayLike, *, xlim: tuple[float, float] | None = None,
+                title: str | None = "Jensen: the log of an average ≥ the average of the logs") -> None:
+    """Jensen's inequality for the concave log with two or more points c_k > 0 and weights w_k.
+
+    Draws log on an interval, the points (c_k, log c_k), the chord (for two points), the average
+    Σ_k w_k c_k with log(Σ_k w_k c_k) on the curve and Σ_k w_k log c_k below it, and the gap between.
+    """
+    c, w = np.asarray(c, float), np.asarray(w, float)
+    lo, hi = xlim if xlim is not None else (0.5 * c.min(), 1.15 * c.max())
+    x = np.linspace(lo, hi, 300)
+    ax.plot(x, np.log(x), "k", lw=2, label="log x")
+    if len(c) == 2:
+        ax.plot(c, np.log(c), color="tab:blue", lw=1.5, label="chord between the points")
+    ax.plot(c, np.log(c), "o", color="tab:blue", ms=7, label=r"$(c_k, \log c_k)$")
+    mean = float(w @ c)
+    top, bottom = np.log(mean), float(w @ np.log(c))
+    ax.plot([mean, mean], [bottom, top], color="tab:red", lw=2.5, label=f"gap = {top - bottom:.3f}")
+    ax.plot(mean, top, "s", color="tab:green", ms=8, label=r"$\log(\Sigma_k\, w_k c_k)$")
+    ax.plot(mean, bottom, "D", color="tab:orange", ms=8, label=r"$\Sigma_k\, w_k \log c_k$")
+    ax.set_xlabel("x")
+    ax.set_ylabel("log x")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="lower right")
