@@ -1,0 +1,272 @@
+"""Denoising quality and speed: EPLL (helpers.denoise) against classical denoisers and BM3D.
+
+    python benchmarks/denoise.py                      # the table, written to benchmarks/results/denoise.md
+    python benchmarks/denoise.py --speed --repeat 5   # EPLL exact vs fast: min/median s, GFLOP/s, PSNR cost
+    python benchmarks/denoise.py --schedule           # longer β schedules / more rounds per β (σ = 25)
+
+Every image of ``data/images/test`` at σ = 15, 25, 50 (pixel scale 0..255; the code works on
+[0, 1]) with the fixed noise seed 1000·σ + image index.  Methods and their parameters:
+
+* noisy input;
+* Wiener filter, single-Gaussian patch prior: ``wiener_single_gaussian`` with the shipped
+  K = 1 model (mean and covariance of DC-removed 8×8 training patches), overlapping estimates averaged;
+* TV: ``skimage.restoration.denoise_tv_chambolle(y, weight=TV_WEIGHT·σ)``;
+* wavelet: ``denoise_wavelet(y, sigma=σ, method='BayesShrink', mode='soft', rescale_sigma=True)``
+  (scikit-image's defaults, with the true σ);
+* NL-means: ``denoise_nl_means`` with σ̂ = ``estimate_sigma(y)`` and h = 0.8·σ̂, sigma=σ̂,
+  fast_mode=True (scikit-image's documented starting point), patch size and search distance from
+  Buades et al.'s σ-dependent table (IPOL 2011): σ ≤ 15: 3×3 patches, 21×21 search window;
+  σ ≤ 30: 5×5, 21×21; σ ≤ 45: 7×7, 35×35; σ ≤ 75: 9×9, 35×35;
+* BM3D: ``bm3d.bm3d(y, sigma_psd=σ)`` from the ``bm3d`` PyPI package (benchmark-only, the
+  ``bench`` extra), if installed;
+* EPLL, gradient descent: ``epll_gradient_descent`` (K = 200, λ = 1/64, floor σ²/4, 30 Nesterov steps);
+* EPLL, HQS exact: ``epll`` (K = 200, β = (1/σ²)·[1, 4, 8, 16, 32], stride 1, one round per β);
+* EPLL, HQS fast: ``epll(mode="fast")`` (patch grid of step 2 with random offsets).
+
+If ``OPENBLAS_CORETYPE`` is set in your environment, compare with
+``env -u OPENBLAS_CORETYPE python benchmarks/denoise.py``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from skimage.metrics import structural_similarity
+from skimage.restoration import (denoise_nl_means, denoise_tv_chambolle, denoise_wavelet,
+                                 estimate_sigma)
+
+from helpers import denoise, images, pretrained
+
+ROOT = Path(__file__).resolve().parents[1]
+SIGMAS = (15, 25, 50)
+TV_WEIGHT = 1.0   # weight = TV_WEIGHT·σ, chosen on the training image 'astronaut' (see --tune-tv)
+GD_ITERS = 30
+
+
+def nl_means_settings(sigma255: float) -> tuple[int, int]:
+    """(patch_size, patch_distance) from Buades, Coll & Morel's σ-dependent table (grey images)."""
+    for limit, patch, search in ((15, 3, 21), (30, 5, 21), (45, 7, 35), (75, 9, 35)):
+        if sigma255 <= limit:
+            return patch, search // 2
+    return 11, 17
+
+
+def nl_means(y: np.ndarray, sigma: float) -> np.ndarray:
+    patch, distance = nl_means_settings(sigma * 255)
+    s = float(estimate_sigma(y))
+    return denoise_nl_means(y, patch_size=patch, patch_distance=distance, h=0.8 * s, sigma=s,
+                            fast_mode=True)
+
+
+def methods(gmm, single, sigma: float) -> dict:
+    """name -> function(noisy) -> estimate, for one noise level."""
+    out = {
+        "noisy": lambda y: y,
+        "Wiener (1 Gaussian)": lambda y: denoise.wiener_single_gaussian(y, single.means[0], single.covs[0], sigma),
+        "TV": lambda y: denoise_tv_chambolle(y, weight=TV_WEIGHT * sigma),
+        "wavelet": lambda y: denoise_wavelet(y, sigma=sigma, method="BayesShrink", mode="soft",
+                                             rescale_sigma=True),
+        "NL-means": lambda y: nl_means(y, sigma),
+    }
+    try:
+        import bm3d
+        out["BM3D"] = lambda y: bm3d.bm3d(y, sigma_psd=sigma)
+    except ImportError:
+        print("bm3d not installed (pip install -e '.[bench]'): BM3D row skipped", file=sys.stderr)
+    out["EPLL GD"] = lambda y: denoise.epll_gradient_descent(y, gmm, sigma, n_iter=GD_ITERS)
+    out["EPLL HQS exact"] = lambda y: denoise.epll(y, gmm, sigma)
+    out["EPLL HQS fast"] = lambda y: denoise.epll(y, gmm, sigma, mode="fast",
+                                                 rng=np.random.default_rng(0))
+    return out
+
+
+def noisy_image(clean: np.ndarray, sigma255: int, index: int) -> np.ndarray:
+    return denoise.add_noise(clean, sigma255 / 255, np.random.default_rng(1000 * sigma255 + index))
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"{cpu}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}, NumPy {np.__version__} ({blas()}); "
+            f"load average at start {load:.1f}")
+
+
+def blas() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+        return ", ".join(f"{i['internal_api']} {i.get('version')}, {i['num_threads']} threads"
+                         for i in threadpool_info() if i.get("user_api") == "blas")
+    except ImportError:
+        return "BLAS unknown"
+
+
+def table(gmm, single, names: list[str], sigmas: tuple[int, ...]) -> tuple[str, dict]:
+    rows, results = [], {}
+    for s255 in sigmas:
+        for idx, name in enumerate(names):
+            clean = images.load(name)
+            y = noisy_image(clean, s255, idx)
+            for method, fn in methods(gmm, single, s255 / 255).items():
+                t = time.perf_counter()
+                x = np.clip(fn(y), 0, 1) if method != "noisy" else y
+                sec = time.perf_counter() - t
+                p = denoise.psnr(clean, x)
+                ssim = structural_similarity(clean, np.clip(x, 0, 1), data_range=1.0)
+                results[(s255, name, method)] = (p, ssim, sec)
+                print(f"σ={s255:2d} {name:13s} {method:20s} PSNR {p:6.2f} dB  SSIM {ssim:.4f}  {sec:6.2f} s",
+                      flush=True)
+    method_names = list(dict.fromkeys(k[2] for k in results))
+    lines = ["| σ | image | " + " | ".join(method_names) + " |",
+             "|---|---|" + "---|" * len(method_names)]
+    for s255 in sigmas:
+        for name in names + ["**mean**"]:
+            cells = []
+            for m in method_names:
+                vals = ([results[(s255, name, m)]] if name != "**mean**" else
+                        [results[(s255, n, m)] for n in names])
+                p, q, sec = (float(np.mean([v[i] for v in vals])) for i in range(3))
+                cells.append(f"{p:.2f} / {q:.3f} / {sec:.1f}")
+            lines.append(f"| {s255} | {name} | " + " | ".join(cells) + " |")
+    rows.append("\n".join(lines))
+    return "\n".join(rows), results
+
+
+def speed(gmm, repeat: int) -> str:
+    """Exact vs fast EPLL on camera, σ = 25, in this process, interleaved; PSNR cost on every image."""
+    sigma = 25 / 255
+    names = images.names("test")
+    clean = images.load("camera")
+    y = noisy_image(clean, 25, names.index("camera"))
+    K, d = gmm.n_components, gmm.dim
+    feats = d * (d + 1) // 2 + d
+
+    def flops(mode: str) -> float:
+        rounds = len(denoise.default_betas(sigma))
+        n = 0
+        rng = np.random.default_rng(0)
+        for _ in range(rounds):   # count the patches each round scores
+            off = rng.integers(0, denoise.FAST_STRIDE, 2) if mode == "fast" else (0, 0)
+            step = denoise.FAST_STRIDE if mode == "fast" else 1
+            n += (len(denoise._grid(y.shape[0], 8, step, int(off[0])))
+                  * len(denoise._grid(y.shape[1], 8, step, int(off[1]))))
+        return 2.0 * n * K * feats
+
+    times: dict[str, list[float]] = {"exact": [], "fast": []}
+    for _ in range(repeat):
+        for mode in ("exact", "fast"):
+            t = time.perf_counter()
+            denoise.epll(y, gmm, sigma, mode=mode, rng=np.random.default_rng(0))
+            times[mode].append(time.perf_counter() - t)
+    lines = [f"EPLL on camera 256×256, σ = 25, K = {K}, {repeat} runs each (interleaved):", "",
+             "| mode | min s | median s | scoring GFLOP | GFLOP/s at min |", "|---|---|---|---|---|"]
+    for mode, ts in times.items():
+        f = flops(mode) / 1e9
+        lines.append(f"| {mode} | {min(ts):.2f} | {np.median(ts):.2f} | {f:.0f} | {f / min(ts):.0f} |")
+    lines += ["", f"speed-up of fast at min: {min(times['exact']) / min(times['fast']):.2f}×", "",
+              "| image | exact PSNR | fast PSNR | fast − exact |", "|---|---|---|---|"]
+    diffs = []
+    for idx, name in enumerate(names):
+        c = images.load(name)
+        yy = noisy_image(c, 25, idx)
+        pe = denoise.psnr(c, denoise.epll(yy, gmm, sigma))
+        pf = denoise.psnr(c, denoise.epll(yy, gmm, sigma, mode="fast", rng=np.random.default_rng(0)))
+        diffs.append(pf - pe)
+        lines.append(f"| {name} | {pe:.2f} | {pf:.2f} | {pf - pe:+.2f} |")
+    lines.append(f"| **mean** | | | {np.mean(diffs):+.2f} |")
+    return "\n".join(lines)
+
+
+SCHEDULES = {
+    "paper: [1,4,8,16,32], 1 round": (np.array([1, 4, 8, 16, 32.0]), 1),
+    "paper, 2 rounds per β": (np.array([1, 4, 8, 16, 32.0]), 2),
+    "paper, 3 rounds per β": (np.array([1, 4, 8, 16, 32.0]), 3),
+    "[1,2,4,...,128] (8 β), 1 round": (2.0 ** np.arange(8), 1),
+    "[1,4,8,16,32,64,128], 1 round": (np.array([1, 4, 8, 16, 32, 64, 128.0]), 1),
+}
+
+
+def schedule(gmm) -> str:
+    names = images.names("test")
+    lines = ["β schedules at σ = 25 (β = factor/σ², exact mode):", "",
+             "| schedule | " + " | ".join(names) + " | mean | s (total) |", "|---|" + "---|" * (len(names) + 2)]
+    for label, (factors, rounds) in SCHEDULES.items():
+        ps, t = [], time.perf_counter()
+        for idx, name in enumerate(names):
+            c = images.load(name)
+            y = noisy_image(c, 25, idx)
+            ps.append(denoise.psnr(c, denoise.epll(y, gmm, 25 / 255, betas=factors * (255 / 25) ** 2,
+                                                   iters_per_beta=rounds)))
+        sec = time.perf_counter() - t
+        lines.append(f"| {label} | " + " | ".join(f"{p:.2f}" for p in ps) + f" | {np.mean(ps):.2f} | {sec:.0f} |")
+        print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
+def tune_tv() -> str:
+    clean = images.load("astronaut")[:256, :256]
+    out = []
+    for s255 in SIGMAS:
+        y = denoise.add_noise(clean, s255 / 255, np.random.default_rng(s255))
+        scores = {f: denoise.psnr(clean, denoise_tv_chambolle(y, weight=f * s255 / 255))
+                  for f in (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)}
+        out.append(f"σ={s255}: " + ", ".join(f"{f}: {p:.2f}" for f, p in scores.items()))
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--speed", action="store_true", help="exact vs fast timing only")
+    ap.add_argument("--schedule", action="store_true", help="compare β schedules at σ = 25")
+    ap.add_argument("--tune-tv", action="store_true", help="TV weight search on a training image")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--model", type=int, default=200, help="shipped model: number of components")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "denoise.md")
+    ap.add_argument("--no-write", action="store_true", help="print only")
+    args = ap.parse_args(argv)
+
+    if args.tune_tv:
+        print(tune_tv())
+        return 0
+    gmm = pretrained.load(args.model)
+    if args.speed:
+        print(speed(gmm, args.repeat))
+        return 0
+    if args.schedule:
+        print(schedule(gmm))
+        return 0
+    single = pretrained.load(1)
+    start = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    info = machine()
+    text, _ = table(gmm, single, images.names("test"), SIGMAS)
+    doc = "\n".join([
+        "# Denoising benchmark", "",
+        f"Command: `python benchmarks/denoise.py` ({start}). Machine: {info}.", "",
+        "Cells: PSNR (dB) / SSIM / seconds. Images 256×256 from `data/images/test`, noise seed "
+        "1000·σ + image index, σ on the 0..255 scale. Parameters: see the docstring of "
+        "`benchmarks/denoise.py`.", "", text, ""])
+    print(doc)
+    if not args.no_write:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+        marker = "<!-- notes -->"
+        notes = old[old.index(marker):] if marker in old else marker + "\n"
+        args.out.write_text(doc + "\n" + notes, encoding="utf-8")
+        print(f"written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

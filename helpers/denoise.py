@@ -1,0 +1,478 @@
+"""Image denoising with a GMM patch prior: EPLL (Zoran & Weiss, ICCV 2011).
+
+Noise model: a clean grey image x (pixels in [0, 1]) is observed as y = x + n with
+n ~ N(0, σ² I).  With a prior p(x), the MAP estimate minimises
+
+    -log p(y | x) - log p(x) = ||x - y||² / (2σ²) - log p(x) + const.
+
+A GMM over 8×8 patches is not a prior over whole images.  The *expected patch log-likelihood*
+EPLL(x) = Σ_i log p(P_i x) sums the patch log-density over every overlapping patch P_i x
+(stride 1, each patch with its mean -- its DC -- removed, as the model was trained), and the
+denoiser minimises
+
+    E(x) = ||x - y||² / (2σ²) - λ · EPLL(x).                                    (1)
+
+Each pixel lies in d = 64 patches, so λ = 1/d counts every pixel's prior once; this is the
+weighting of the paper's code (its λ = d/σ² multiplies ||x - y||²/2 instead).
+
+Two solvers:
+
+* :func:`epll_gradient_descent` follows the gradient of (1) (Nesterov momentum, step 1/L).
+  The patch gradient is ∇ log p(z) = -Σ_k r_k(z) Σ_k⁻¹ (z - μ_k).  The smallest eigenvalues
+  of the patch covariances make (1) badly conditioned, which is why it is slow.
+* :func:`epll` is the paper's half-quadratic splitting (HQS): auxiliary patches z_i with
+  a penalty β/2 Σ_i ||P_i x - z_i||², minimised alternately for an increasing schedule of β:
+
+  - z-step, per patch: pick the component k maximising log π_k + log N(P_i x; μ_k, Σ_k + I/β)
+    and take its Wiener estimate z_i = μ_k + Σ_k (Σ_k + I/β)⁻¹ (P_i x - μ_k) (DC restored);
+  - x-step, closed form: x = (y + βσ²·avg) / (1 + βσ²), where avg is the average of the
+    overlapping z_i at each pixel (exact per-pixel counts).
+
+  Each step is a well-conditioned, closed-form problem, so five values of β suffice.
+
+Speed (exact mode).  With Σ_k = V_k D_k V_kᵀ (one eigen-decomposition per model), each β
+needs only (D_k + 1/β).  The score of patch z under component k is a quadratic form
+-½ zᵀ A_k z + b_kᵀ z + c_k (A_k = (Σ_k + I/β)⁻¹), i.e. a linear function of the d(d+1)/2
+products z_a z_b (a ≤ b) and of z.  So all N patches are scored against all K components by
+one float32 matrix product per chunk of patches: N·K·d(d+1) flops per β, half of scoring
+through whitened projections (2·N·K·d²), and with no N×K×d intermediate to square and sum.
+
+Fast mode (``mode="fast"``, Parameswaran et al. 2019, "Accelerating GMM-based patch priors
+for image restoration: three ingredients for a 100× speed-up"): in each iteration only the
+patches on a stride-``stride`` grid with a random offset (plus the image borders) are used,
+so each iteration costs about 1/stride² of an exact one and successive iterations see
+different patches.  The PSNR cost against exact mode is measured in ``benchmarks/denoise.py``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import logsumexp
+
+from ._validation import as_float_array, as_rng, positive_float, positive_int
+
+__all__ = ["add_noise", "psnr", "default_betas", "patch_log_density", "patch_log_density_grad",
+           "epll_energy", "epll", "epll_gradient_descent", "wiener_single_gaussian",
+           "FAST_STRIDE", "FAST_ITERS_PER_BETA"]
+
+LOG_2PI = float(np.log(2 * np.pi))
+BETA_FACTORS = (1.0, 4.0, 8.0, 16.0, 32.0)   # Zoran & Weiss: β = (1/σ²)·[1, 4, 8, 16, 32]
+FAST_STRIDE = 2            # fast mode: patch grid step (about 1/stride² of the patches)
+FAST_ITERS_PER_BETA = 1    # fast mode: iterations per β
+CHUNK = 4096               # patches scored at once (bounds the working memory to ~40 MB)
+
+Callback = Callable[[int, NDArray[np.float64]], None]
+
+
+class PatchGMM(Protocol):
+    """What the denoisers need from a model (``helpers.mixture.GMM`` provides it)."""
+
+    weights: NDArray   # (K,)
+    means: NDArray     # (K, d)
+    covs: NDArray      # (K, d, d)
+
+
+# --------------------------------------------------------------------------- noise and PSNR
+
+def add_noise(image: ArrayLike, sigma: float, rng: np.random.Generator) -> NDArray[np.float64]:
+    """`image` + σ·N(0, 1) noise, independently per pixel; not clipped (the Gaussian model).
+
+    `image` is a float image with pixels in [0, 1]; `sigma` on the same scale (25/255 for the
+    usual "σ = 25").  Returns a float64 array of the image's shape.
+    """
+    image = _image(image, "image")
+    sigma = _sigma(sigma)
+    return image + sigma * as_rng(rng).standard_normal(image.shape)
+
+
+def psnr(clean: ArrayLike, estimate: ArrayLike) -> float:
+    """Peak signal-to-noise ratio in dB for peak 1: 10·log10(1 / MSE) (inf if identical)."""
+    clean = as_float_array(clean, "clean")
+    estimate = as_float_array(estimate, "estimate")
+    if clean.shape != estimate.shape:
+        raise ValueError(f"estimate: shape {estimate.shape} differs from clean's {clean.shape}")
+    mse = float(np.mean((clean.astype(np.float64) - estimate) ** 2))
+    return float("inf") if mse == 0 else float(10 * np.log10(1.0 / mse))
+
+
+def default_betas(sigma: float) -> NDArray[np.float64]:
+    """The paper's HQS schedule β = (1/σ²)·[1, 4, 8, 16, 32]."""
+    return np.asarray(BETA_FACTORS) / _sigma(sigma) ** 2
+
+
+# --------------------------------------------------------------------------- validation
+
+def _sigma(sigma: object) -> float:
+    value = positive_float(sigma, "sigma")
+    if value >= 1:
+        raise ValueError(f"sigma: expected the noise level on the [0, 1] pixel scale (e.g. 25/255), "
+                         f"got {sigma!r}")
+    return value
+
+
+def _image(image: ArrayLike, name: str, min_side: int = 1) -> NDArray[np.float64]:
+    arr = np.asarray(image)
+    if arr.dtype.kind != "f":
+        raise ValueError(f"{name}: expected a float image with pixels in [0, 1], got dtype {arr.dtype}"
+                         + ("; divide by 255" if arr.dtype.kind in "ui" else ""))
+    arr = as_float_array(arr, name, dtype=np.float64)
+    if arr.ndim != 2 or min(arr.shape) < min_side:
+        raise ValueError(f"{name}: expected a 2-D grey image with sides >= {min_side}, got shape {arr.shape}")
+    return arr
+
+
+def _model(gmm: object, patch_size: int) -> tuple[NDArray, NDArray, NDArray]:
+    """(weights (K,), means (K, d), covs (K, d, d)) as float64; d must be patch_size²."""
+    try:
+        w, mu, cov = (np.asarray(getattr(gmm, a), dtype=np.float64) for a in ("weights", "means", "covs"))
+    except AttributeError:
+        raise ValueError(f"gmm: expected a GMM with weights, means and covs, got {type(gmm).__name__}") from None
+    d = patch_size * patch_size
+    if mu.ndim != 2 or mu.shape[1] != d or cov.shape != (len(w), d, d) or mu.shape[0] != len(w):
+        raise ValueError(f"gmm: a model of {patch_size}×{patch_size} patches needs means (K, {d}) and "
+                         f"covs (K, {d}, {d}); got means {mu.shape}, covs {cov.shape}")
+    return w, mu, cov
+
+
+# --------------------------------------------------------------------------- patch grids
+
+def _grid(length: int, size: int, stride: int, offset: int) -> NDArray[np.intp]:
+    """Patch starts along one axis: offset, offset + stride, ..., plus 0 and the last position."""
+    last = length - size
+    if stride == 1:
+        return np.arange(last + 1)
+    return np.unique(np.concatenate([[0], np.arange(offset, last + 1, stride), [last]]))
+
+
+def _extract(image: NDArray, rows: NDArray, cols: NDArray, size: int) -> NDArray:
+    """Patches (len(rows)·len(cols), size²) with top-left corners rows × cols (row-major)."""
+    view = sliding_window_view(image, (size, size))
+    if len(rows) != view.shape[0] or len(cols) != view.shape[1]:
+        view = view[rows[:, None], cols[None, :]]
+    return view.reshape(-1, size * size)
+
+
+def _average(patches: NDArray, shape: tuple[int, int], rows: NDArray, cols: NDArray,
+             size: int) -> NDArray[np.float64]:
+    """Average of overlapping `patches` at each pixel, with exact per-pixel counts.
+
+    `size` shifted additions per axis (no loop over patches); every pixel must be covered.
+    """
+    blocks = patches.reshape(len(rows), len(cols), size, size)
+    strips = np.zeros((len(rows), shape[1], size))
+    for j in range(size):
+        strips[:, cols + j, :] += blocks[:, :, :, j]       # cols are distinct: += adds once
+    out = np.zeros(shape)
+    cover_r, cover_c = np.zeros(shape[0]), np.zeros(shape[1])
+    for i in range(size):
+        out[rows + i] += strips[:, :, i]
+        cover_r[rows + i] += 1
+        cover_c[cols + i] += 1
+    return out / np.outer(cover_r, cover_c)
+
+
+# --------------------------------------------------------------------------- the prior per β
+
+@dataclass(frozen=True)
+class _Spectra:
+    """A GMM with each covariance eigen-decomposed once: Σ_k = V_k diag(λ_k) V_kᵀ."""
+
+    log_weights: NDArray  # (K,)
+    means: NDArray        # (K, d)
+    eigvals: NDArray      # (K, d), clipped at 0
+    eigvecs: NDArray      # (K, d, d), columns are eigenvectors
+
+    @classmethod
+    def of(cls, gmm: object, patch_size: int) -> "_Spectra":
+        w, mu, cov = _model(gmm, patch_size)
+        lam, vec = np.linalg.eigh(0.5 * (cov + np.swapaxes(cov, 1, 2)))
+        with np.errstate(divide="ignore"):
+            return cls(np.log(w), mu, np.maximum(lam, 0.0), vec)
+
+    def matrices(self, diag: NDArray) -> NDArray:
+        """V_k diag(diag_k) V_kᵀ for every k: (K, d, d) from `diag` (K, d)."""
+        return np.einsum("kab,kb,kcb->kac", self.eigvecs, diag, self.eigvecs, optimize=True)
+
+    def score_table(self, noise_var: float, dtype=np.float32) -> tuple[NDArray, NDArray]:
+        """Coefficients scoring patches against every N(μ_k, Σ_k + noise_var·I), plus log π_k.
+
+        Returns (W, c): W is (d(d+1)/2 + d, K), c is (K,), such that
+        ``_features(Z) @ W + c`` is the (N, K) matrix log π_k + log N(z; μ_k, Σ_k + noise_var·I).
+        """
+        var = self.eigvals + noise_var                              # (K, d)
+        A = self.matrices(1.0 / var)                                # precisions (K, d, d)
+        d = A.shape[1]
+        iu, ju = np.triu_indices(d)
+        quad = -0.5 * A[:, iu, ju] * np.where(iu == ju, 1.0, 2.0)   # zᵀAz over a ≤ b
+        b = np.einsum("kab,kb->ka", A, self.means)                  # A_k μ_k
+        c = (self.log_weights - 0.5 * (d * LOG_2PI + np.log(var).sum(1))
+             - 0.5 * np.einsum("ka,ka->k", b, self.means))
+        return np.concatenate([quad, b], axis=1).T.astype(dtype), c.astype(dtype)
+
+
+def _features(Z: NDArray) -> NDArray:
+    """[z_a z_b for a ≤ b, then z] for each row of `Z` (n, d): shape (n, d(d+1)/2 + d)."""
+    n, d = Z.shape
+    F = np.empty((n, d * (d + 1) // 2 + d), dtype=Z.dtype)
+    start = 0
+    for a in range(d):
+        np.multiply(Z[:, a:a + 1], Z[:, a:], out=F[:, start:start + d - a])
+        start += d - a
+    F[:, start:] = Z
+    return F
+
+
+def _scores(Z: NDArray, table: tuple[NDArray, NDArray]) -> NDArray:
+    """(n, K) log π_k + log N(z; ·) for a chunk of DC-removed patches `Z` (n, d)."""
+    W, c = table
+    return _features(Z.astype(W.dtype, copy=False)) @ W + c
+
+
+def _assign(Z: NDArray, table: tuple[NDArray, NDArray], chunk: int = CHUNK) -> NDArray[np.intp]:
+    """Most likely component of every row of `Z` (N, d), scored in chunks of `chunk` rows."""
+    labels = np.empty(Z.shape[0], dtype=np.intp)
+    for s in range(0, Z.shape[0], chunk):
+        labels[s:s + chunk] = np.argmax(_scores(Z[s:s + chunk], table), axis=1)
+    return labels
+
+
+def _wiener(Z: NDArray, labels: NDArray, means: NDArray, gains: NDArray) -> NDArray:
+    """μ_k + G_k (z - μ_k) for each row of `Z` with k = labels[i]; G (K, d, d) symmetric.
+
+    Patches are grouped by component: one matrix product per component, not per patch.
+    """
+    out = np.empty_like(Z)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(len(means) + 1))
+    for k in np.flatnonzero(np.diff(bounds)):
+        idx = order[bounds[k]:bounds[k + 1]]
+        out[idx] = (Z[idx] - means[k]) @ gains[k] + means[k]
+    return out
+
+
+# --------------------------------------------------------------------------- HQS
+
+def epll(noisy: ArrayLike, gmm: PatchGMM, sigma: float, *, betas: ArrayLike | None = None,
+         iters_per_beta: int = 1, mode: str = "exact", stride: int | None = None,
+         patch_size: int = 8, rng: np.random.Generator | None = None,
+         callback: Callback | None = None, clip: bool = True) -> NDArray[np.float64]:
+    """Denoise `noisy` (H, W) with the GMM patch prior by half-quadratic splitting (EPLL).
+
+    Parameters
+    ----------
+    noisy : (H, W) float image, y = x + N(0, σ²) noise, pixels nominally in [0, 1].
+    gmm : GMM over DC-removed `patch_size`² patches (weights (K,), means (K, d), covs (K, d, d)).
+    sigma : noise standard deviation on the [0, 1] scale (25/255 for "σ = 25").
+    betas : increasing HQS penalties; default (1/σ²)·[1, 4, 8, 16, 32] (Zoran & Weiss).
+    iters_per_beta : z-step/x-step rounds at each β (the paper: 1).
+    mode : "exact" uses every overlapping patch (stride 1) in every round.  "fast" uses the
+        patches on a grid of step `stride` (default ``FAST_STRIDE`` = 2) with a random offset
+        per round (and the border rows/columns, so every pixel is covered): about
+        1/stride² of the work per round.  Its PSNR cost is measured in benchmarks/denoise.py.
+    stride : grid step for mode "fast" (1 <= stride <= patch_size).
+    rng : random offsets of mode "fast" (default ``np.random.default_rng(0)``).
+    callback : called as ``callback(round, x)`` after every round with the current (unclipped) x.
+    clip : clip the final output (only the final output) to [0, 1].
+
+    Returns
+    -------
+    (H, W) float64 denoised image.
+    """
+    y = _image(noisy, "noisy", min_side=positive_int(patch_size, "patch_size"))
+    sigma = _sigma(sigma)
+    spectra = _Spectra.of(gmm, patch_size)
+    betas = default_betas(sigma) if betas is None else as_float_array(betas, "betas", ndim=1)
+    if betas.size == 0 or np.any(betas <= 0):
+        raise ValueError(f"betas: expected positive values, got {betas}")
+    iters = positive_int(iters_per_beta, "iters_per_beta")
+    if mode not in ("exact", "fast"):
+        raise ValueError(f"mode: expected 'exact' or 'fast', got {mode!r}")
+    step = 1 if mode == "exact" else positive_int(FAST_STRIDE if stride is None else stride, "stride")
+    if step > patch_size:
+        raise ValueError(f"stride: must be <= patch_size ({patch_size}) to cover every pixel, got {step}")
+    rng = np.random.default_rng(0) if rng is None else as_rng(rng)
+
+    x = y.copy()
+    rnd = 0
+    for beta in betas:
+        table = spectra.score_table(1.0 / beta)
+        gains = spectra.matrices(spectra.eigvals / (spectra.eigvals + 1.0 / beta))
+        for _ in range(iters):
+            offsets = rng.integers(0, step, size=2) if step > 1 else (0, 0)
+            rows = _grid(x.shape[0], patch_size, step, int(offsets[0]))
+            cols = _grid(x.shape[1], patch_size, step, int(offsets[1]))
+            P = _extract(x, rows, cols, patch_size)
+            dc = P.mean(axis=1, keepdims=True)
+            Z = P - dc
+            est = _wiener(Z, _assign(Z, table), spectra.means, gains) + dc
+            avg = _average(est, x.shape, rows, cols, patch_size)
+            x = (y + beta * sigma**2 * avg) / (1.0 + beta * sigma**2)
+            rnd += 1
+            if callback is not None:
+                callback(rnd, x)
+    return np.clip(x, 0.0, 1.0) if clip else x
+
+
+def wiener_single_gaussian(noisy: ArrayLike, mean: ArrayLike, cov: ArrayLike, sigma: float, *,
+                           patch_size: int = 8, clip: bool = True) -> NDArray[np.float64]:
+    """Denoise with a single-Gaussian prior on DC-removed patches: Wiener-filter every patch,
+
+        z = μ + Σ (Σ + σ² I)⁻¹ (y_i - μ)   (DC restored),
+
+    then average the overlapping estimates (exact counts).  The K = 1 baseline of EPLL.
+    """
+    y = _image(noisy, "noisy", min_side=positive_int(patch_size, "patch_size"))
+    sigma = _sigma(sigma)
+    d = patch_size * patch_size
+    mean = as_float_array(mean, "mean", ndim=1)
+    cov = as_float_array(cov, "cov", ndim=2)
+    if mean.shape != (d,) or cov.shape != (d, d):
+        raise ValueError(f"cov: expected ({d}, {d}) with mean ({d},) for {patch_size}×{patch_size} "
+                         f"patches, got {cov.shape} and {mean.shape}")
+    rows, cols = _grid(y.shape[0], patch_size, 1, 0), _grid(y.shape[1], patch_size, 1, 0)
+    P = _extract(y, rows, cols, patch_size)
+    dc = P.mean(axis=1, keepdims=True)
+    gain = np.linalg.solve(cov + sigma**2 * np.eye(d), cov)        # (Σ + σ²I)⁻¹Σ = (Σ(Σ + σ²I)⁻¹)ᵀ
+    est = (P - dc - mean) @ gain + mean + dc
+    x = _average(est, y.shape, rows, cols, patch_size)
+    return np.clip(x, 0.0, 1.0) if clip else x
+
+
+# --------------------------------------------------------------------------- gradient descent
+
+@dataclass(frozen=True)
+class _Density:
+    """Precomputed pieces of log p(z) and ∇ log p(z) for a GMM with covariances Σ_k + floor·I."""
+
+    table: tuple[NDArray, NDArray]   # scores (see _Spectra.score_table)
+    precisions: NDArray              # (K, d, d)
+    means: NDArray                   # (K, d)
+
+    @classmethod
+    def of(cls, spectra: _Spectra, floor: float, dtype=np.float64) -> "_Density":
+        return cls(spectra.score_table(floor, dtype=dtype),
+                   spectra.matrices(1.0 / (spectra.eigvals + floor)), spectra.means)
+
+    def __call__(self, Z: NDArray) -> tuple[NDArray, NDArray]:
+        """log p (N,) and ∇ log p (N, d) at the rows of `Z`, in chunks; r_k < 1e-12 skipped."""
+        logp, grad = np.empty(Z.shape[0]), np.zeros(Z.shape)
+        for s in range(0, Z.shape[0], CHUNK):
+            S = _scores(Z[s:s + CHUNK], self.table).astype(np.float64)   # (n, K)
+            logp[s:s + CHUNK] = lp = logsumexp(S, axis=1)
+            R = np.exp(S - lp[:, None])
+            for k in np.flatnonzero(R.max(axis=0) > 1e-12):
+                idx = np.flatnonzero(R[:, k] > 1e-12)
+                grad[s + idx] -= R[idx, k, None] * ((Z[s + idx] - self.means[k]) @ self.precisions[k])
+        return logp, grad
+
+
+def patch_log_density_grad(Z: ArrayLike, gmm: PatchGMM, floor: float = 0.0
+                           ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Log-density (N,) and its gradient (N, d) of the GMM at each row of `Z` (N, d):
+
+        log p(z) = log Σ_k π_k N(z; μ_k, Σ_k),
+        ∇ log p(z) = -Σ_k r_k(z) Σ_k⁻¹ (z - μ_k),   r_k(z) = π_k N(z; μ_k, Σ_k) / p(z).
+
+    `floor` is added to every covariance's diagonal (Σ_k + floor·I).  float64 throughout;
+    patches are processed in chunks and components with r_k < 1e-12 are skipped.
+    """
+    Z = as_float_array(Z, "Z", ndim=2, dtype=np.float64)
+    size = int(round(np.sqrt(Z.shape[1])))
+    if size * size != Z.shape[1]:
+        raise ValueError(f"Z: rows of length {Z.shape[1]} are not flattened square patches")
+    return _Density.of(_Spectra.of(gmm, size), float(floor))(Z)
+
+
+def patch_log_density(Z: ArrayLike, gmm: PatchGMM) -> NDArray[np.float64]:
+    """log p(z) = log Σ_k π_k N(z; μ_k, Σ_k) for every row of `Z` (N, d); returns (N,)."""
+    return patch_log_density_grad(Z, gmm)[0]
+
+
+def _objective(x: NDArray, y: NDArray, density: _Density, sigma: float, lam: float,
+               size: int) -> tuple[float, NDArray]:
+    """E(x) = ||x - y||²/(2σ²) - λ Σ_i log p(Π P_i x) and its gradient (H, W).
+
+    ∇E = (x - y)/σ² - λ Σ_i P_iᵀ Π ∇ log p(Π P_i x): each patch gradient has its mean removed
+    (Π, the DC removal, is a symmetric projection) and is added back at the patch's pixels.
+    """
+    rows, cols = _grid(x.shape[0], size, 1, 0), _grid(x.shape[1], size, 1, 0)
+    P = _extract(x, rows, cols, size)
+    logp, g = density(P - P.mean(axis=1, keepdims=True))
+    g -= g.mean(axis=1, keepdims=True)
+    cover = np.outer(*(np.convolve(np.ones(n - size + 1), np.ones(size)) for n in x.shape))
+    prior_grad = _average(g, x.shape, rows, cols, size) * cover      # sum over covering patches
+    energy = float(np.sum((x - y) ** 2) / (2 * sigma**2) - lam * logp.sum())
+    return energy, (x - y) / sigma**2 - lam * prior_grad
+
+
+def _gd_args(y, gmm, sigma, lam, floor, patch_size):
+    y = _image(y, "noisy", min_side=positive_int(patch_size, "patch_size"))
+    sigma = _sigma(sigma)
+    lam = 1.0 / patch_size**2 if lam is None else positive_float(lam, "lam")
+    floor = sigma**2 / 4 if floor is None else float(floor)
+    if not np.isfinite(floor) or floor < 0:
+        raise ValueError(f"floor: expected a finite variance >= 0, got {floor!r}")
+    return y, sigma, lam, floor, _Spectra.of(gmm, patch_size)
+
+
+def epll_energy(x: ArrayLike, noisy: ArrayLike, gmm: PatchGMM, sigma: float, *,
+                lam: float | None = None, floor: float | None = None, patch_size: int = 8
+                ) -> tuple[float, NDArray[np.float64]]:
+    """E(x) = ||x - y||²/(2σ²) - λ·Σ_i log p(P_i x - DC) and its gradient (H, W), in float64.
+
+    `lam` defaults to 1/d and `floor` (variance added to every Σ_k) to σ²/4, as in
+    :func:`epll_gradient_descent`, which descends this function.
+    """
+    y, sigma, lam, floor, spectra = _gd_args(noisy, gmm, sigma, lam, floor, patch_size)
+    x = _image(x, "x", patch_size)
+    if x.shape != y.shape:
+        raise ValueError(f"x: shape {x.shape} differs from noisy's {y.shape}")
+    return _objective(x, y, _Density.of(spectra, floor), sigma, lam, patch_size)
+
+
+def epll_gradient_descent(noisy: ArrayLike, gmm: PatchGMM, sigma: float, *, lam: float | None = None,
+                          n_iter: int = 30, floor: float | None = None, momentum: float = 0.9,
+                          patch_size: int = 8, callback: Callback | None = None,
+                          clip: bool = True) -> NDArray[np.float64]:
+    """Denoise by gradient descent on E(x) = ||x - y||²/(2σ²) - λ·EPLL(x) (the lecture's view).
+
+    The gradient is (x - y)/σ² - λ Σ_i P_iᵀ Π ∇ log p(Π P_i x): each patch's GMM gradient,
+    with its DC projected out (Π removes the mean), scattered back and summed over the
+    patches covering each pixel (:func:`epll_energy`).  Steps use Nesterov momentum with step
+    1/L, where L = 1/σ² + λ d / min eigenvalue(Σ_k + floor·I) bounds the curvature.  Patches
+    are scored in float32 (the responsibilities); gradients are accumulated in float64.
+
+    Parameters
+    ----------
+    noisy, gmm, sigma : as for :func:`epll`.
+    lam : prior weight λ; default 1/d (every pixel is in d patches, so its prior counts once).
+    n_iter : gradient steps (each costs about one exact HQS round).
+    floor : variance added to every Σ_k (default σ²/4).  Without it the smallest eigenvalues
+        (≈ 1e-6, quantisation noise) make L huge and descent crawl; the floor trades a
+        slightly smoother prior for a condition number near 1 + 4λd.
+    momentum : Nesterov momentum coefficient in [0, 1).
+    callback : ``callback(step, x)`` after every step, x unclipped.
+
+    Returns
+    -------
+    (H, W) float64 estimate (clipped to [0, 1] if `clip`).
+    """
+    y, sigma, lam, floor, spectra = _gd_args(noisy, gmm, sigma, lam, floor, patch_size)
+    n_iter = positive_int(n_iter, "n_iter")
+    if not 0 <= momentum < 1:
+        raise ValueError(f"momentum: expected a value in [0, 1), got {momentum!r}")
+    density = _Density.of(spectra, floor, dtype=np.float32)
+    min_var = float(np.min(spectra.eigvals[:, 1:])) + floor        # [:, 0] is the DC direction
+    step = 1.0 / (1.0 / sigma**2 + lam * patch_size**2 / max(min_var, 1e-12))
+    x, x_prev = y.copy(), y.copy()
+    for t in range(1, n_iter + 1):
+        v = x + momentum * (x - x_prev)                              # Nesterov look-ahead
+        _, grad = _objective(v, y, density, sigma, lam, patch_size)
+        x_prev, x = x, v - step * grad
+        if callback is not None:
+            callback(t, x)
+    return np.clip(x, 0.0, 1.0) if clip else x

@@ -1,0 +1,214 @@
+"""helpers.denoise against independent oracles: scikit-image's PSNR, finite differences,
+the closed-form Wiener/patch-average solution, and the noisy input's PSNR."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from skimage.metrics import peak_signal_noise_ratio
+
+from helpers import denoise, images, patches, pretrained
+from helpers.mixture import GMM
+
+
+def random_gmm(rng: np.random.Generator, K: int, size: int, scale: float = 0.05) -> GMM:
+    """A GMM over DC-removed size×size patches: covariances live on the DC-free subspace."""
+    d = size * size
+    proj = np.eye(d) - 1.0 / d
+    A = rng.standard_normal((K, d, d)) * scale / np.sqrt(d)
+    covs = proj @ (A @ A.transpose(0, 2, 1) + 0.1 * scale**2 * np.eye(d)) @ proj + 1e-6 * np.eye(d)
+    means = (rng.standard_normal((K, d)) * scale) @ proj
+    return GMM(rng.dirichlet(np.full(K, 2.0)), means, covs)
+
+
+@pytest.fixture(scope="module")
+def camera_crop() -> np.ndarray:
+    return images.load("camera")[64:128, 96:160]
+
+
+# ---------------------------------------------------------------- PSNR and noise
+
+@pytest.mark.parametrize("seed", range(3))
+def test_psnr_matches_scikit_image(seed):
+    rng = np.random.default_rng(seed)
+    clean = rng.uniform(size=(20, 30))
+    est = clean + rng.normal(scale=0.05 * (seed + 1), size=clean.shape)
+    assert denoise.psnr(clean, est) == pytest.approx(
+        peak_signal_noise_ratio(clean, est, data_range=1.0), rel=1e-12)
+
+
+def test_psnr_of_identical_images_is_infinite():
+    assert denoise.psnr(np.ones((3, 3)), np.ones((3, 3))) == float("inf")
+
+
+def test_add_noise_has_the_requested_std_and_is_seeded():
+    img = np.full((200, 200), 0.5)
+    a = denoise.add_noise(img, 0.1, np.random.default_rng(1))
+    assert np.std(a - img) == pytest.approx(0.1, rel=0.02)
+    np.testing.assert_array_equal(a, denoise.add_noise(img, 0.1, np.random.default_rng(1)))
+
+
+# ---------------------------------------------------------------- gradients
+
+def test_patch_gradient_matches_finite_differences_and_the_mixture_density():
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((4, 9, 9)) / 3
+    gmm = GMM(rng.dirichlet(np.ones(4)), rng.standard_normal((4, 9)), A @ A.transpose(0, 2, 1) + 0.1 * np.eye(9))
+    Z = rng.standard_normal((6, 9))
+    logp, grad = denoise.patch_log_density_grad(Z, gmm)
+    np.testing.assert_allclose(logp, gmm.log_pdf(Z), rtol=1e-10)
+    eps = 1e-6
+    E = np.eye(9) * eps
+    fd = np.stack([(gmm.log_pdf(Z + e) - gmm.log_pdf(Z - e)) / (2 * eps) for e in E], axis=1)
+    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-6)
+
+
+def test_image_energy_gradient_matches_finite_differences():
+    """The scattered patch gradients (with DC removal) are the gradient of E(x)."""
+    rng = np.random.default_rng(1)
+    gmm = random_gmm(rng, 3, 3, scale=0.2)
+    y = rng.uniform(size=(7, 6))
+    x = y + 0.05 * rng.standard_normal(y.shape)
+    sigma = 0.1
+    energy, grad = denoise.epll_energy(x, y, gmm, sigma, lam=0.3, floor=0.01, patch_size=3)
+    eps = 1e-6
+    fd = np.zeros_like(x)
+    for idx in np.ndindex(*x.shape):
+        dx = np.zeros_like(x)
+        dx[idx] = eps
+        fd[idx] = (denoise.epll_energy(x + dx, y, gmm, sigma, lam=0.3, floor=0.01, patch_size=3)[0]
+                   - denoise.epll_energy(x - dx, y, gmm, sigma, lam=0.3, floor=0.01, patch_size=3)[0]) / (2 * eps)
+    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-4)
+
+
+def test_gradient_descent_lowers_the_energy(camera_crop):
+    rng = np.random.default_rng(2)
+    gmm = pretrained.load(20)
+    sigma = 25 / 255
+    y = denoise.add_noise(camera_crop, sigma, rng)
+    energies = []
+    denoise.epll_gradient_descent(y, gmm, sigma, n_iter=8, momentum=0.0, clip=False,
+                                  callback=lambda t, x: energies.append(denoise.epll_energy(x, y, gmm, sigma)[0]))
+    assert len(energies) == 8
+    assert np.all(np.diff(energies) < 0), "plain gradient descent with step 1/L must decrease E(x)"
+
+
+# ---------------------------------------------------------------- HQS against closed forms
+
+def _wiener_average(x: np.ndarray, mean: np.ndarray, cov: np.ndarray, noise_var: float) -> np.ndarray:
+    """Independent oracle: Wiener-filter every DC-removed patch, restore DC, average overlaps."""
+    P = patches.extract(x, 3)
+    dc = P.mean(axis=1, keepdims=True)
+    d = cov.shape[0]
+    est = mean + (cov @ np.linalg.solve(cov + noise_var * np.eye(d), (P - dc - mean).T)).T + dc
+    return patches.assemble(est, x.shape, 3)
+
+
+def test_single_component_epll_is_the_iterated_wiener_patch_average():
+    rng = np.random.default_rng(3)
+    gmm = random_gmm(rng, 1, 3)
+    sigma = 0.08
+    y = rng.uniform(size=(11, 9))
+    betas = np.array([1.0, 4.0, 16.0]) / sigma**2
+    x = y.copy()
+    for beta in betas:
+        avg = _wiener_average(x, gmm.means[0], gmm.covs[0].astype(float), 1 / beta)
+        x = (y + beta * sigma**2 * avg) / (1 + beta * sigma**2)
+    got = denoise.epll(y, gmm, sigma, betas=betas, patch_size=3, clip=False)
+    np.testing.assert_allclose(got, x, atol=1e-10)
+
+
+def test_wiener_single_gaussian_is_one_patch_average():
+    rng = np.random.default_rng(4)
+    gmm = random_gmm(rng, 1, 3)
+    y = rng.uniform(size=(10, 12))
+    got = denoise.wiener_single_gaussian(y, gmm.means[0], gmm.covs[0], 0.1, patch_size=3, clip=False)
+    np.testing.assert_allclose(got, _wiener_average(y, gmm.means[0], gmm.covs[0], 0.01), atol=1e-10)
+
+
+def test_component_choice_includes_the_log_determinant():
+    """Two zero-mean components, one broad and one narrow: the narrow one must win for small
+    patches only because of its smaller log-determinant."""
+    d = 4
+    broad, narrow = np.eye(d) * 1.0, np.eye(d) * 0.01
+    gmm = GMM(np.array([0.5, 0.5]), np.zeros((2, d)), np.stack([broad, narrow]))
+    spectra = denoise._Spectra.of(gmm, 2)
+    Z = np.array([[0.01, -0.01, 0.02, -0.02], [1.0, -1.0, 0.5, -0.5]])
+    labels = denoise._assign(Z, spectra.score_table(1e-4))
+    np.testing.assert_array_equal(labels, [1, 0])
+
+
+def test_fast_mode_covers_every_pixel_and_is_seeded(camera_crop):
+    gmm = pretrained.load(20)
+    sigma = 25 / 255
+    y = denoise.add_noise(camera_crop, sigma, np.random.default_rng(5))
+    a = denoise.epll(y, gmm, sigma, mode="fast", rng=np.random.default_rng(0))
+    b = denoise.epll(y, gmm, sigma, mode="fast", rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(a, b)
+    assert np.all(np.isfinite(a))
+    assert denoise.psnr(camera_crop, a) > denoise.psnr(camera_crop, y) + 3
+
+
+def test_epll_never_lowers_psnr_below_the_noisy_input():
+    gmm = pretrained.load(20)
+    sigma = 25 / 255
+    for name in ("camera", "moon"):
+        clean = images.load(name)
+        y = denoise.add_noise(clean, sigma, np.random.default_rng(25))
+        rounds = []
+        denoise.epll(y, gmm, sigma, callback=lambda t, x: rounds.append(denoise.psnr(clean, np.clip(x, 0, 1))))
+        assert min(rounds) > denoise.psnr(clean, y), name
+        assert rounds[-1] > denoise.psnr(clean, y) + 4, name
+
+
+def test_callback_sees_every_round():
+    rng = np.random.default_rng(6)
+    gmm = random_gmm(rng, 2, 3)
+    seen = []
+    denoise.epll(rng.uniform(size=(8, 8)), gmm, 0.1, iters_per_beta=2, patch_size=3,
+                 callback=lambda t, x: seen.append((t, x.shape)))
+    assert seen == [(t, (8, 8)) for t in range(1, 11)]
+
+
+# ---------------------------------------------------------------- bad input
+
+@pytest.fixture(scope="module")
+def small_gmm() -> GMM:
+    return random_gmm(np.random.default_rng(7), 2, 8)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(sigma=0.0), "sigma"),
+    (dict(sigma=-0.1), "sigma"),
+    (dict(sigma=25), "sigma"),
+    (dict(sigma=float("nan")), "sigma"),
+    (dict(noisy=np.zeros((16, 16), dtype=np.uint8)), "noisy"),
+    (dict(noisy=np.zeros((16, 16, 3))), "noisy"),
+    (dict(noisy=np.zeros((5, 16))), "noisy"),
+    (dict(noisy=np.full((16, 16), np.nan)), "noisy"),
+    (dict(gmm=random_gmm(np.random.default_rng(0), 2, 3)), "gmm"),
+    (dict(gmm="not a model"), "gmm"),
+    (dict(betas=[1.0, -2.0]), "betas"),
+    (dict(mode="quick"), "mode"),
+    (dict(mode="fast", stride=9), "stride"),
+    (dict(iters_per_beta=0), "iters_per_beta"),
+])
+def test_epll_rejects_bad_input_naming_the_argument(small_gmm, kwargs, name):
+    args = dict(noisy=np.zeros((16, 16)), gmm=small_gmm, sigma=0.1)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=f"^{name}"):
+        denoise.epll(args.pop("noisy"), args.pop("gmm"), args.pop("sigma"), **args)
+
+
+def test_other_functions_reject_bad_input(small_gmm):
+    with pytest.raises(ValueError, match="^estimate"):
+        denoise.psnr(np.zeros((3, 3)), np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="^sigma"):
+        denoise.add_noise(np.zeros((3, 3)), 0, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="^rng"):
+        denoise.add_noise(np.zeros((3, 3)), 0.1, 0)
+    with pytest.raises(ValueError, match="^n_iter"):
+        denoise.epll_gradient_descent(np.zeros((16, 16)), small_gmm, 0.1, n_iter=0)
+    with pytest.raises(ValueError, match="^gmm"):
+        denoise.epll_gradient_descent(np.zeros((16, 16)), random_gmm(np.random.default_rng(0), 1, 4), 0.1)
+    with pytest.raises(ValueError, match="^momentum"):
+        denoise.epll_gradient_descent(np.zeros((16, 16)), small_gmm, 0.1, momentum=1.0)
