@@ -1,4 +1,59 @@
-"""Plots for the denoise notebooks."""
+"""Plots for the denoising notebook: estimates side by side with their PSNR and a zoomed crop,
+and PSNR against iteration."""
 from __future__ import annotations
 
-__all__: list[str] = []
+from typing import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Rectangle
+from numpy.typing import ArrayLike
+
+from ._style import WIDTH, figure, show_image
+
+__all__ = ["plot_denoising", "plot_psnr_curves"]
+
+
+def _psnr(clean: np.ndarray, estimate: np.ndarray) -> float:
+    mse = float(np.mean((clean - estimate) ** 2))
+    return float("inf") if mse == 0 else 10 * np.log10(1.0 / mse)
+
+
+def plot_denoising(clean: ArrayLike, estimates: Mapping[str, ArrayLike], *,
+                   crop: tuple[int, int, int] | None = (96, 96, 64), width: float = WIDTH):
+    """Images side by side, the clean one first, each titled with its PSNR against `clean`.
+
+    `estimates` maps a label to an image of `clean`'s shape (the noisy input, denoised ones).
+    `crop` = (row, col, size): a square drawn as a red box on the full images and shown
+    enlarged in a second row, where differences between denoisers are visible.  Returns (fig, axes).
+    """
+    clean = np.asarray(clean, float)
+    panels = {"clean": clean, **{k: np.asarray(v, float) for k, v in estimates.items()}}
+    n = len(panels)
+    fig, axes = figure(n, 2 if crop else 1, width=width)
+    for j, (label, img) in enumerate(panels.items()):
+        title = label if label == "clean" else f"{label}\nPSNR {_psnr(clean, img):.2f} dB"
+        show_image(axes[0, j], np.clip(img, 0, 1), title)
+        if crop:
+            r, c, s = crop
+            axes[0, j].add_patch(Rectangle((c - 0.5, r - 0.5), s, s, fill=False, ec="red", lw=1.2))
+            show_image(axes[1, j], np.clip(img[r:r + s, c:c + s], 0, 1))
+            if j == 0:
+                axes[1, j].set_ylabel(f"zoom: {s}×{s} pixels", fontsize=9)
+    return fig, axes
+
+
+def plot_psnr_curves(ax, curves: Mapping[str, Sequence[float]], *, noisy_psnr: float | None = None,
+                     xlabel: str = "iteration (one pass of the patch prior over the image)",
+                     title: str = "PSNR during denoising") -> None:
+    """PSNR (dB) against iteration 1, 2, ... for each labelled curve; a dashed line for the input."""
+    for label, values in curves.items():
+        values = np.asarray(values, float)
+        ax.plot(np.arange(1, len(values) + 1), values, marker="o", ms=3, label=label)
+    if noisy_psnr is not None:
+        ax.axhline(noisy_psnr, color="0.5", ls="--", lw=1, label="noisy input")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("PSNR [dB]")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
