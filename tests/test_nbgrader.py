@@ -1,5 +1,7 @@
 """The README's nbgrader claim: nbgrader's own ClearSolutions preprocessor, run over solutions/,
-yields exactly the code cells of our generated lectures/ (scripts/make_lectures.py).
+yields exactly the code cells of our generated lectures/ (scripts/make_lectures.py; that lectures/
+is in sync with the generator is checked in test_repository.py), and nbgrader's full
+`generate_assignment` on sources marked by scripts/nbgrader_source.py releases the same cells.
 
 nbgrader is a test-only dependency (it installs beside JupyterLab 4 without downgrading it).
 ``enforce_metadata=False`` because our sources mark regions with the comment lines only, not with
@@ -8,6 +10,7 @@ clearing without the rest of its pipeline.
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -37,7 +40,7 @@ def code_sources(nb: nbformat.NotebookNode) -> list[str]:
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
 def test_nbgrader_clear_solutions_gives_our_lecture_code_cells(path):
     solution = nbformat.read(path, as_version=4)
-    lecture = nbformat.read(ROOT / "lectures" / path.name, as_version=4)
+    lecture = make_lectures.make_lecture(solution, path.name)  # == lectures/ (test_repository checks sync)
     ours, theirs = code_sources(lecture), code_sources(nbgrader_clear(solution))
     assert len(ours) == len(theirs)
     for i, (a, b) in enumerate(zip(ours, theirs)):
@@ -62,3 +65,61 @@ def test_generator_matches_nbgrader_on_marker_cases(source):
     theirs = code_sources(nbgrader_clear(nb))[0]
     ours = make_lectures.clear_solutions(source, "case")
     assert ours == theirs
+
+
+# --- the full nbgrader pipeline: scripts/nbgrader_source.py, then `nbgrader generate_assignment` ---
+
+import nbgrader_source  # noqa: E402  (scripts/ is on sys.path above)
+
+
+def test_marking_sets_answer_and_test_cells_with_the_heading_points():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("### Exercise 3.2 (4 points): something"),
+        nbformat.v4.new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"),
+        nbformat.v4.new_code_cell("check(f)", metadata={"tags": ["check"]}),
+        nbformat.v4.new_code_cell("check_more(f)", metadata={"tags": ["check"]}),
+        nbformat.v4.new_code_cell("print('not graded')"),
+    ])
+    marked = nbgrader_source.mark(nb)
+    meta = [c.metadata.get("nbgrader") for c in marked.cells]
+    assert meta[0] is None and meta[4] is None
+    assert meta[1] == {"grade": False, "solution": True, "locked": False, "grade_id": "ex3_2_answer",
+                       "schema_version": 3}
+    assert [m["points"] for m in meta[2:4]] == [2.0, 2.0], "an exercise's points are split over its checks"
+    assert [m["grade_id"] for m in meta[2:4]] == ["ex3_2_check", "ex3_2_check_2"]
+    assert all(m["grade"] and m["locked"] for m in meta[2:4])
+    assert marked.cells[2].metadata["tags"] == ["check", "raises-exception"]
+    assert "nbgrader" not in nb.cells[1].metadata, "the source notebook itself is not modified"
+
+
+def test_marking_rejects_a_solution_without_an_exercise_heading():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION")])
+    with pytest.raises(nbgrader_source.MarkingError, match="cell 0: no 'Exercise N.M"):
+        nbgrader_source.mark(nb, "x.ipynb")
+
+
+@pytest.mark.skipif(not SOLUTIONS, reason="no solution notebooks yet")
+def test_nbgrader_generate_assignment_releases_our_lecture_code_cells(tmp_path, monkeypatch):
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    # nbgrader runs the `alembic` executable of this environment to create its gradebook
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    monkeypatch.chdir(tmp_path)
+    assert nbgrader_source.main([str(tmp_path)]) == 0
+    config = Config()
+    config.CourseDirectory.root = str(tmp_path)
+    config.Exchange.root = str(tmp_path / "exchange")
+    api = NbGraderAPI(CourseDirectory(config=config), config=config)
+    for path in SOLUTIONS:
+        result = api.generate_assignment(path.stem)
+        assert result["success"], f"{path.name}: nbgrader generate_assignment failed:\n{result.get('error')}"
+        release = nbformat.read(tmp_path / "release" / path.stem / path.name, as_version=4)
+        lecture = make_lectures.make_lecture(nbformat.read(path, as_version=4), path.name)
+        assert code_sources(release) == code_sources(lecture), path.name
+        headings = sum(float(p) for c in lecture.cells if c.cell_type == "markdown"
+                       for *_, p in nbgrader_source.EXERCISE.findall(c.source))
+        graded = sum(c.metadata["nbgrader"].get("points", 0) for c in release.cells if "nbgrader" in c.metadata)
+        assert graded == pytest.approx(headings), f"{path.name}: points in nbgrader differ from the headings"
