@@ -84,7 +84,7 @@ def _hard_case() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _make_hard_case() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """d = 256 with every variance about 1e-3: det Σ ≈ 1e-740 underflows to 0 in float64."""
+    """d = 256 with every variance about 1e-3: det Σ ≈ 1e-781 underflows to 0 in float64."""
     d = 256
     rng = np.random.default_rng(256)
     A = rng.standard_normal((d, d)) / np.sqrt(d)
