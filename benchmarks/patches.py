@@ -38,7 +38,7 @@ def best(fn, repeat: int = 5) -> float:
 
 def main() -> None:
     rng = np.random.default_rng(0)
-    print(f"{"case":<40}{'helpers':>12}{'loop':>12}{'speed-up':>10}")
+    print(f"{'case':<40}{'helpers':>12}{'loop':>12}{'speed-up':>10}")
     for dtype in (np.float64, np.float32):
         image = rng.random((256, 256)).astype(dtype)
         for stride in (1, 4):
@@ -53,7 +53,7 @@ def main() -> None:
                  lambda: assemble_loop(P, image.shape, 8, stride)),
             ]:
                 t_ours, t_loop = best(ours), best(loop, repeat=2)
-                print(f"{op + " " + name:<40}{t_ours * 1e3:>9.2f} ms{t_loop * 1e3:>9.1f} ms{t_loop / t_ours:>9.0f}×")
+                print(f"{op + ' ' + name:<40}{t_ours * 1e3:>9.2f} ms{t_loop * 1e3:>9.1f} ms{t_loop / t_ours:>9.0f}×")
 
 
 if __name__ == "__main__":
