@@ -5,7 +5,8 @@ A patch of side ``size`` whose top-left pixel is (r, c) is the flattened block
 
 Patch positions lie on the grid 0, stride, 2·stride, ... along each axis, plus the last
 position H - size (W - size) when the grid misses it; with stride <= size every pixel lies
-in at least one patch (a larger stride is an error).  Patches are ordered row by row: position (r_i, c_j) is row i·n_cols + j.
+in at least one patch (a larger stride is an error).  Patches are ordered row by row:
+position (r_i, c_j) is row i·n_cols + j.
 
 ``assemble`` is the inverse of ``extract``: it writes each patch back to its place and
 divides every pixel by the number of patches that cover it, so
