@@ -14,12 +14,12 @@ from typing import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from ._validation import as_float_array, as_rng, positive_float, positive_int
 from .patches import remove_dc as _remove_dc
 
-__all__ = ["DATA_DIR", "SPLITS", "names", "load", "load_split", "load_folder", "sample_patches",
+__all__ = ["DATA_DIR", "SPLITS", "names", "read", "load", "load_split", "load_folder", "sample_patches",
            "dead_leaves"]
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "images"
@@ -44,8 +44,18 @@ def names(split: str | None = None) -> list[str]:
 
 
 def read(path: str | Path) -> NDArray[np.float64]:
-    """One image file as a grey float64 array (H, W) in [0, 1] (colour is converted to luma)."""
-    with Image.open(path) as img:
+    """One image file as a grey float64 array (H, W) in [0, 1] (colour is converted to luma).
+
+    Raises ``FileNotFoundError`` if `path` is not a file and ``ValueError`` if PIL cannot read it.
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"path: no such file: {path}")
+    try:
+        img = Image.open(path)
+    except (UnidentifiedImageError, OSError) as err:
+        raise ValueError(f"path: {path} is not an image file that PIL can read ({err})") from None
+    with img:
         if img.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit grey
             arr = np.asarray(img, dtype=np.float64)
             return arr / (65535.0 if arr.max() > 255 else 255.0)

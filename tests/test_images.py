@@ -64,6 +64,17 @@ def test_load_folder_errors(tmp_path):
         images.load_folder(tmp_path)
 
 
+def test_read_errors_name_the_path(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"^path: no such file"):
+        images.read(tmp_path / "missing.png")
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"not a png at all")
+    with pytest.raises(ValueError, match=r"^path: .*broken.png is not an image file"):
+        images.read(bad)
+    with pytest.raises(ValueError, match=r"^path: .*broken.png is not an image file"):
+        images.load_folder(tmp_path)
+
+
 def test_sample_patches_are_real_patches_and_reproducible():
     imgs = [np.random.default_rng(k).random(shape) for k, shape in enumerate([(20, 30), (9, 40)])]
     X = images.sample_patches(imgs, 5, 300, np.random.default_rng(0))
