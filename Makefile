@@ -5,6 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NB     ?= solutions/*.ipynb
+LAB_ARGS ?=        # e.g. LAB_ARGS="--no-browser --port 8890"
 
 .PHONY: lab test lectures check-lectures solutions install test-browser benchmarks clean
 
@@ -18,7 +19,7 @@ install: $(STAMP)
 
 ## Open the student notebooks in JupyterLab.
 lab: install
-	$(BIN)/jupyter lab lectures/
+	$(BIN)/jupyter lab $(LAB_ARGS) lectures/
 
 ## Unit tests of helpers/, repository checks, and nbval over solutions/ and lectures/.
 test: install
