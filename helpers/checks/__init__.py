@@ -12,3 +12,4 @@ from .nb04 import *  # noqa: F401,F403
 from .nb05 import *  # noqa: F401,F403
 from .nb06 import *  # noqa: F401,F403
 from .nb07 import *  # noqa: F401,F403
+from .mfa import *  # noqa: F401,F403
