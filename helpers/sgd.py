@@ -566,6 +566,11 @@ def grad_check(loss_and_grad: Callable[[Params], tuple[float, Params]], params: 
     `loss_and_grad(params)` returns (loss, grads dict).  For each name the error is
     max|g − g_num| / max(max|g|, max|g_num|, 1e-12); below about 1e-6 the gradient is right.
     """
+    with threadpool_limits(limits=1, user_api="blas"):  # many tiny evaluations
+        return _grad_check(loss_and_grad, params, h)
+
+
+def _grad_check(loss_and_grad, params, h):
     _, grads = loss_and_grad(params)
     missing = set(params) - set(grads)
     if missing:
