@@ -50,3 +50,12 @@ def test_split_is_disjoint_seeded_and_complete():
         digits.split(10, 1.5, np.random.default_rng(0))
     with pytest.raises(ValueError, match="^rng"):
         digits.split(10, 0.5, 0)
+
+
+def test_dequantise_stays_in_each_grey_level_bin():
+    X, _ = digits.load_digits()
+    Y = digits.dequantise(X, np.random.default_rng(0))
+    assert Y.shape == X.shape and Y.dtype == np.float64
+    np.testing.assert_array_equal(np.floor(Y * 17), X)
+    with pytest.raises(ValueError, match="^X"):
+        digits.dequantise(X / 16.0, np.random.default_rng(0))
