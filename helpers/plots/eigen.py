@@ -1,4 +1,155 @@
-"""Plots for the eigen notebooks."""
+"""Plots for notebook 06: what a Gaussian (or each GMM component) has learned about patches.
+
+A covariance Σ = V D Vᵀ is shown through its eigenvectors (the columns of V), each drawn as
+an 8×8 tile with a signed colour map (red positive, blue negative, white zero) and sorted by
+eigenvalue, largest first: the directions the model lets patches vary in most.
+"""
 from __future__ import annotations
 
-__all__: list[str] = []
+import matplotlib.pyplot as plt
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._style import CMAP_SIGNED, WIDTH, figure, patch_grid
+
+__all__ = ["sorted_eigh", "dct_basis", "signed_tiles", "plot_eigenvectors", "plot_spectrum",
+           "plot_eigen_vs_dct", "plot_components", "plot_patch_sets"]
+
+
+def sorted_eigh(cov: ArrayLike) -> tuple[NDArray, NDArray]:
+    """Eigenvalues (d,) in decreasing order and the matching unit eigenvectors as columns (d, d).
+
+    Each eigenvector's sign is fixed so that its largest-magnitude entry is positive, so the
+    pictures do not flip between runs or BLAS builds.
+    """
+    cov = np.asarray(cov, dtype=np.float64)
+    vals, vecs = np.linalg.eigh(0.5 * (cov + cov.T))
+    vals, vecs = vals[::-1], vecs[:, ::-1]
+    idx = np.argmax(np.abs(vecs), axis=0)
+    vecs = vecs * np.sign(vecs[idx, np.arange(vecs.shape[1])])
+    return vals, vecs
+
+
+def dct_basis(size: int = 8) -> NDArray[np.float64]:
+    """The orthonormal 2-D DCT-II basis of `size`×`size` patches, one flattened basis image per row.
+
+    Row ``u * size + v`` is cos(π(2i+1)u / 2s) cos(π(2j+1)v / 2s) (normalised): vertical
+    frequency u, horizontal frequency v.  Returns (size², size²); rows are orthonormal.
+    """
+    i = np.arange(size)
+    c = np.cos(np.pi * (2 * i[None, :] + 1) * i[:, None] / (2 * size))  # (u, i)
+    c *= np.where(i[:, None] == 0, np.sqrt(1 / size), np.sqrt(2 / size))
+    return np.einsum("ui,vj->uvij", c, c).reshape(size * size, size * size)
+
+
+def signed_tiles(vectors: ArrayLike, ncols: int, pad: int = 1, row_pad: int | None = None
+                 ) -> NDArray[np.float64]:
+    """Tile flattened square patches (n, s*s) into one image, NaN (drawn white) between tiles.
+
+    Each tile is divided by its own largest |value|, so every tile spans [-1, 1].  `pad`
+    pixels separate columns and `row_pad` (default `pad`) rows, leaving room for labels.
+    """
+    row_pad = pad if row_pad is None else row_pad
+    V = np.asarray(vectors, dtype=np.float64)
+    n, dd = V.shape
+    s = int(round(np.sqrt(dd)))
+    scale = np.max(np.abs(V), axis=1, keepdims=True)
+    V = V / np.where(scale > 0, scale, 1.0)
+    nrows = -(-n // ncols)
+    out = np.full((nrows * (s + row_pad) - row_pad, ncols * (s + pad) - pad), np.nan)
+    for k in range(n):
+        r, c = divmod(k, ncols)
+        out[r * (s + row_pad): r * (s + row_pad) + s, c * (s + pad): c * (s + pad) + s] = V[k].reshape(s, s)
+    return out
+
+
+def plot_eigenvectors(ax, vecs: ArrayLike, vals: ArrayLike | None = None, *, ncols: int = 8,
+                      title: str | None = None, labels: list[str] | None = None,
+                      fontsize: float = 7) -> None:
+    """Draw eigenvectors (columns of `vecs`, shape (d, m)) as signed tiles on one axes.
+
+    `vals` (m,) are written under the tiles as λ values (or pass your own `labels`).
+    """
+    V = np.asarray(vecs, dtype=np.float64).T
+    s = int(round(np.sqrt(V.shape[1])))
+    cmap = plt.get_cmap(CMAP_SIGNED).with_extremes(bad="white")
+    if labels is None and vals is not None:
+        labels = [f"{v:.1e}" for v in np.asarray(vals)]
+    row_pad = 4 if labels else 1
+    ax.imshow(signed_tiles(V, ncols, row_pad=row_pad), cmap=cmap, vmin=-1, vmax=1,
+              interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    _no_frame(ax)
+    for k, text in enumerate(labels or []):
+        r, c = divmod(k, ncols)
+        ax.text(c * (s + 1) + (s - 1) / 2, r * (s + row_pad) + s - 0.4, text, ha="center",
+                va="top", fontsize=fontsize)
+    if title:
+        ax.set_title(title)
+
+
+def plot_spectrum(ax, vals: ArrayLike, *, label: str | None = None, title: str | None = None) -> None:
+    """Eigenvalues (decreasing) against their rank on a log scale."""
+    vals = np.asarray(vals, dtype=np.float64)
+    ax.semilogy(np.arange(1, len(vals) + 1), np.maximum(vals, 1e-12), ".-", label=label)
+    ax.set_xlabel("rank of eigenvalue")
+    ax.set_ylabel("eigenvalue λ (variance, [0, 1] pixel units²)")
+    if title:
+        ax.set_title(title)
+
+
+def plot_eigen_vs_dct(cov: ArrayLike, n: int = 32, *, ncols: int = 8) -> None:
+    """Top-`n` eigenvectors of a patch covariance next to the DCT basis ordered by the variance
+    the same covariance gives each DCT basis image (d = 64 for 8×8 patches)."""
+    cov = np.asarray(cov, dtype=np.float64)
+    vals, vecs = sorted_eigh(cov)
+    size = int(round(np.sqrt(cov.shape[0])))
+    B = dct_basis(size)
+    var = np.einsum("ki,ij,kj->k", B, cov, B)  # variance of the data along each DCT image
+    order = np.argsort(-var)[:n]
+    fig, axes = figure(2, 1, aspect=(-(-n // ncols)) * (size + 4) / (ncols * (size + 1)) * 1.15)
+    plot_eigenvectors(axes[0, 0], vecs[:, :n], vals[:n], ncols=ncols,
+                      title=f"eigenvectors of Σ (top {n}, λ below)")
+    plot_eigenvectors(axes[0, 1], B[order].T, var[order], ncols=ncols,
+                      title=f"DCT basis, sorted by variance (top {n})")
+    plt.show()
+
+
+def plot_components(gmm, ks: ArrayLike, *, n_vectors: int = 8, n_samples: int = 8,
+                    rng: np.random.Generator | None = None) -> None:
+    """One row per component k in `ks`: its top eigenvectors (signed) and samples (grey).
+
+    Samples are drawn from N(μ_k, Σ_k) as x = μ_k + V D^½ z with `rng` (seeded default).
+    """
+    rng = np.random.default_rng(0) if rng is None else rng
+    ks = [int(k) for k in ks]
+    fig, axes = figure(2, len(ks), aspect=1 / max(n_vectors, n_samples) * 1.6)
+    for row, k in zip(axes, ks):
+        vals, vecs = sorted_eigh(gmm.covs[k])
+        plot_eigenvectors(row[0], vecs[:, :n_vectors], vals[:n_vectors], ncols=n_vectors)
+        row[0].set_ylabel(f"k = {k}\nπ = {gmm.weights[k]:.3f}", rotation=0, ha="right", va="center")
+        z = rng.standard_normal((n_samples, len(vals)))
+        X = np.asarray(gmm.means[k]) + (z * np.sqrt(np.clip(vals, 0, None))) @ vecs.T
+        patch_grid(row[1], X, ncols=n_samples, normalise="global")
+        _no_frame(row[1])
+        contrast = np.sqrt(np.clip(vals, 0, None).sum() / len(vals))
+        row[1].set_ylabel(f"pixel std\n{contrast:.3f}", rotation=0, ha="right", va="center")
+    axes[0, 0].set_title(f"top {n_vectors} eigenvectors (λ below)")
+    axes[0, 1].set_title(f"{n_samples} samples (one grey scale per row)")
+    plt.show()
+
+
+def plot_patch_sets(sets: dict[str, ArrayLike], *, ncols: int = 8, normalise: str = "each") -> None:
+    """Side-by-side grids of flattened patches, one panel per entry of `sets` (title -> (n, d))."""
+    n = max(len(np.asarray(p)) for p in sets.values())
+    fig, axes = figure(len(sets), 1, width=WIDTH, aspect=(-(-n // ncols)) / ncols * 1.2)
+    for ax, (name, patches) in zip(axes[0], sets.items()):
+        patch_grid(ax, patches, ncols=ncols, title=name, normalise=normalise)
+        _no_frame(ax)
+    plt.show()
+
+
+def _no_frame(ax) -> None:
+    for side in ax.spines.values():
+        side.set_visible(False)

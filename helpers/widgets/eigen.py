@@ -1,4 +1,45 @@
-"""Interactive demos for the eigen notebooks."""
+"""Interactive demo for notebook 06: browse the components of a patch GMM."""
 from __future__ import annotations
 
-__all__: list[str] = []
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ..plots import patch_grid
+from ..plots.eigen import plot_eigenvectors, plot_spectrum, sorted_eigh
+from ._style import demo, int_slider
+
+__all__ = ["component_browser"]
+
+
+def component_browser(gmm, *, n_vectors: int = 16, n_samples: int = 16, seed: int = 0):
+    """A slider over the components of `gmm`, sorted by mixing weight π_k (rank 1 = largest).
+
+    For the chosen component it shows π_k, its eigenvalue spectrum, its top `n_vectors`
+    eigenvectors (signed 8×8 tiles, λ below each) and `n_samples` samples x = μ_k + V D^½ z
+    (seeded with `seed`, so moving back to a component shows the same samples).
+    """
+    order = np.argsort(-np.asarray(gmm.weights, dtype=float))
+    eig = {}
+
+    def update(rank: int) -> None:
+        k = int(order[rank - 1])
+        if k not in eig:
+            eig[k] = sorted_eigh(gmm.covs[k])
+        vals, vecs = eig[k]
+        fig = plt.figure(figsize=(9.0, 4.6))
+        grid = fig.add_gridspec(2, 3, width_ratios=[1.0, 1.3, 1.0])
+        ax = fig.add_subplot(grid[:, 0])
+        plot_spectrum(ax, vals, title=f"component k = {k}: π_k = {gmm.weights[k]:.4f}")
+        ax.set_ylabel("eigenvalue λ")
+        plot_eigenvectors(fig.add_subplot(grid[:, 1]), vecs[:, :n_vectors], vals[:n_vectors],
+                          ncols=4, title=f"top {n_vectors} eigenvectors (λ below)")
+        rng = np.random.default_rng([seed, k])
+        z = rng.standard_normal((n_samples, len(vals)))
+        X = np.asarray(gmm.means[k], float) + (z * np.sqrt(np.clip(vals, 0, None))) @ vecs.T
+        patch_grid(fig.add_subplot(grid[0, 2]), X, ncols=4, title="samples (own grey scale each)")
+        patch_grid(fig.add_subplot(grid[1, 2]), X, ncols=4, normalise="global",
+                   title="samples (one grey scale)")
+        plt.show()
+
+    slider = int_slider("component (rank by π)", 1, 1, gmm.n_components, continuous_update=False)
+    return demo(update, {"rank": slider}, columns=1)

@@ -1,0 +1,76 @@
+"""Notebook-06 plot helpers: the DCT basis and eigen-decomposition against independent oracles,
+and smoke tests that the eigenvector panels and the component browser draw without errors."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # this file only; notebook tests use the kernel's inline backend
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from scipy import fft  # noqa: E402
+
+from helpers import plots, widgets  # noqa: E402
+from helpers.mixture import GMM  # noqa: E402
+from helpers.plots.eigen import dct_basis, signed_tiles, sorted_eigh  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def gmm() -> GMM:
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((3, 64, 64)) / 8
+    covs = A @ A.transpose(0, 2, 1) + 1e-3 * np.eye(64)
+    return GMM(np.array([0.5, 0.3, 0.2]), rng.standard_normal((3, 64)) * 0.01, covs)
+
+
+@pytest.mark.parametrize("size", [4, 8])
+def test_dct_basis_matches_scipy_orthonormal_dct(size):
+    B = dct_basis(size)
+    np.testing.assert_allclose(B @ B.T, np.eye(size * size), atol=1e-12)
+    # coefficients of an image = B @ image.ravel(); scipy's dctn (type II, ortho) is the oracle
+    img = np.random.default_rng(1).standard_normal((size, size))
+    np.testing.assert_allclose(B @ img.ravel(), fft.dctn(img, type=2, norm="ortho").ravel(), atol=1e-12)
+
+
+def test_sorted_eigh_decreasing_reconstructs_and_fixes_signs():
+    rng = np.random.default_rng(2)
+    A = rng.standard_normal((6, 6))
+    cov = A @ A.T
+    vals, vecs = sorted_eigh(cov)
+    assert np.all(np.diff(vals) <= 0)
+    np.testing.assert_allclose(vecs @ np.diag(vals) @ vecs.T, cov, atol=1e-10)
+    idx = np.argmax(np.abs(vecs), axis=0)
+    assert np.all(vecs[idx, np.arange(6)] > 0)
+
+
+def test_signed_tiles_scale_each_tile_to_unit_peak_with_nan_gaps():
+    V = np.random.default_rng(3).standard_normal((5, 16))
+    out = signed_tiles(V, ncols=3, row_pad=2)
+    assert out.shape == (2 * 4 + 2, 3 * 4 + 2)
+    assert np.nanmax(np.abs(out)) == pytest.approx(1.0)
+    assert np.isnan(out[4, 0]) and np.isnan(out[0, 4])
+
+
+def test_eigen_panels_draw(gmm):
+    vals, vecs = sorted_eigh(gmm.covs[0])
+    fig, ax = plt.subplots()
+    plots.plot_eigenvectors(ax, vecs[:, :8], vals[:8], ncols=4, title="t")
+    assert ax.get_title() == "t" and len(ax.texts) == 8
+    plt.show()
+    plots.plot_eigen_vs_dct(gmm.covs[1], n=16)
+    plots.plot_components(gmm, [0, 2], n_vectors=4, n_samples=4)
+    plots.plot_patch_sets({"A": gmm.sample(8, np.random.default_rng(0))[0], "B": np.zeros((8, 64))})
+
+
+def test_component_browser_builds_and_redraws(gmm):
+    box = widgets.component_browser(gmm, n_vectors=4, n_samples=4)
+    slider = box.children[0].children[0]
+    assert slider.min == 1 and slider.max == gmm.n_components
+    slider.value = 3  # the heaviest-last component: redraws without error
