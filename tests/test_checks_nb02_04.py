@@ -189,3 +189,115 @@ def test_elbo_checker_rejects(name):
     func, message = ELBO_MISTAKES[name]
     with pytest.raises(ExerciseError, match=message):
         checks.check_elbo(func)
+
+
+# ---------------------------------------------------------------- Exercise 4.1 E step
+
+def e_ref(X, pi, mu, Sigma):
+    t = _terms(X, pi, mu, Sigma)
+    return np.exp(t - logsumexp(t, axis=1, keepdims=True))
+
+
+def _e_naive(X, pi, mu, Sigma):
+    p = np.exp(_terms(X, pi, mu, Sigma))
+    with np.errstate(invalid="ignore"):
+        return p / p.sum(axis=1, keepdims=True)
+
+
+def _e_hard(X, pi, mu, Sigma):
+    return np.eye(len(pi))[_terms(X, pi, mu, Sigma).argmax(axis=1)]
+
+
+def _e_shifted_wrong(X, pi, mu, Sigma):
+    r = e_ref(X, pi, mu, Sigma)
+    return r * 1.1
+
+
+E_MISTAKES = {
+    "no_pi": (lambda X, pi, mu, S: e_ref(X, np.full(len(pi), 1 / len(pi)), mu, S), "left out the weights"),
+    "log_r": (lambda X, pi, mu, S: np.log(e_ref(X, pi, mu, S)), "returned log r"),
+    "unnormalised": (lambda X, pi, mu, S: np.exp(_terms(X, pi, mu, S)), "without normalising"),
+    "axis0": (lambda X, pi, mu, S: (lambda t: np.exp(t - logsumexp(t, axis=0, keepdims=True)))(
+        _terms(X, pi, mu, S)), "columns sum to one"),
+    "hard": (_e_hard, "hard \\(one-hot\\)"),
+    "underflow": (_e_naive, "underflow"),
+    "rows_not_one": (_e_shifted_wrong, "row 0 sums to|must sum to one"),
+    "transposed": (lambda X, pi, mu, S: e_ref(X, pi, mu, S).T, "should have shape"),
+}
+
+
+def test_e_step_checker_accepts_reference(capsys):
+    checks.check_e_step(e_ref)
+    assert "✓ Exercise 4.1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", E_MISTAKES)
+def test_e_step_checker_rejects(name):
+    func, message = E_MISTAKES[name]
+    with pytest.raises(ExerciseError, match=message):
+        checks.check_e_step(func)
+
+
+# ---------------------------------------------------------------- Exercise 4.2 M step
+
+def m_ref(X, r, reg_covar):
+    nk = r.sum(axis=0)
+    mu = (r.T @ X) / nk[:, None]
+    D = X[None] - mu[:, None]
+    Sigma = np.einsum("nk,kni,knj->kij", r, D, D) / nk[:, None, None] + reg_covar * np.eye(X.shape[1])
+    return nk / len(X), mu, Sigma
+
+
+def _m_variant(pi=None, mu=None, Sigma=None):
+    def m_step(X, r, reg_covar):
+        p, m, S = m_ref(X, r, reg_covar)
+        nk = r.sum(axis=0)
+        return (p if pi is None else pi(X, r, nk),
+                m if mu is None else mu(X, r, nk),
+                S if Sigma is None else Sigma(X, r, nk, m, reg_covar))
+    return m_step
+
+
+def _scatter(X, r, centres, divisor):
+    D = X[None] - centres[:, None]
+    return np.einsum("nk,kni,knj->kij", r, D, D) / divisor[:, None, None]
+
+
+def _m_hard(X, r, reg_covar):
+    return m_ref(X, np.eye(r.shape[1])[r.argmax(axis=1)], reg_covar)
+
+
+M_MISTAKES = {
+    "pi_counts": (_m_variant(pi=lambda X, r, nk: nk), "you returned N_k"),
+    "pi_uniform": (_m_variant(pi=lambda X, r, nk: np.full(len(nk), 1 / len(nk))), "not 1/K"),
+    "hard": (_m_hard, "hard assignments"),
+    "mu_over_N": (_m_variant(mu=lambda X, r, nk: (r.T @ X) / len(X)), "divided by N instead of N_k"),
+    "mu_not_divided": (_m_variant(mu=lambda X, r, nk: r.T @ X), "forgot to divide by N_k"),
+    "mu_global": (_m_variant(mu=lambda X, r, nk: np.tile(X.mean(axis=0), (len(nk), 1))), "mean of all points"),
+    "no_reg": (_m_variant(Sigma=lambda X, r, nk, m, reg: _scatter(X, r, m, nk)), "forgot reg_covar"),
+    "reg_everywhere": (_m_variant(Sigma=lambda X, r, nk, m, reg: _scatter(X, r, m, nk) + reg),
+                       "diagonal only"),
+    "not_centred": (_m_variant(Sigma=lambda X, r, nk, m, reg: _scatter(X, r, 0 * m, nk) + reg * np.eye(X.shape[1])),
+                    "did not centre"),
+    "global_centre": (_m_variant(Sigma=lambda X, r, nk, m, reg: _scatter(
+        X, r, np.tile(X.mean(axis=0), (len(nk), 1)), nk) + reg * np.eye(X.shape[1])), "its own new μ_k"),
+    "sigma_over_N": (_m_variant(Sigma=lambda X, r, nk, m, reg: _scatter(X, r, m, np.full_like(nk, len(X)))
+                                + reg * np.eye(X.shape[1])), "r_ik, not by N \\("),
+    "unbiased": (_m_variant(Sigma=lambda X, r, nk, m, reg: _scatter(X, r, m, nk - 1) + reg * np.eye(X.shape[1])),
+                 "not by N_k − 1"),
+    "r_squared": (_m_variant(Sigma=lambda X, r, nk, m, reg: _scatter(X, r ** 2, m, nk) + reg * np.eye(X.shape[1])),
+                  "r_ik²"),
+    "not_a_tuple": (lambda X, r, reg: list(m_ref(X, r, reg)), "return a tuple"),
+}
+
+
+def test_m_step_checker_accepts_reference(capsys):
+    checks.check_m_step(m_ref)
+    assert "✓ Exercise 4.2" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", M_MISTAKES)
+def test_m_step_checker_rejects(name):
+    func, message = M_MISTAKES[name]
+    with pytest.raises(ExerciseError, match=message):
+        checks.check_m_step(func)
