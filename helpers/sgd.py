@@ -43,7 +43,7 @@ from .mixture import GMM
 
 __all__ = [
     "Params", "GradientDescent", "Momentum", "gd_update", "momentum_update", "minibatches",
-    "run_sgd", "cosine_schedule", "descend", "Quadratic", "ill_conditioned_quadratic", "softmax",
+    "run_sgd", "cosine_schedule", "steps_to_converge", "descend", "Quadratic", "ill_conditioned_quadratic", "softmax",
     "gaussian_nll", "gaussian_nll_and_grad", "fit_gaussian_sgd",
     "gmm_nll", "gmm_nll_and_grad", "params_to_gmm", "params_from_gmm", "fit_gmm_sgd",
     "numerical_gradient", "grad_check",
@@ -185,6 +185,13 @@ def run_sgd(loss_and_grad: LossAndGrad, params: Params, X: NDArray, optimizer: G
                 callback(epoch, params, history[-1])
     optimizer.lr = base_lr
     return params, np.asarray(history)
+
+
+def steps_to_converge(losses: ArrayLike, minimum: float = 0.0, tol: float = 1e-6) -> int | None:
+    """First step t with loss_t − minimum ≤ tol · (loss_0 − minimum), or None if never."""
+    gap = np.asarray(losses, dtype=float) - minimum
+    ok = np.flatnonzero(np.isfinite(gap) & (gap <= tol * gap[0]))
+    return int(ok[0]) if ok.size else None
 
 
 def cosine_schedule(t: float) -> float:
@@ -469,17 +476,14 @@ def params_to_gmm(params: Params, eps: float = DEFAULT_EPS) -> GMM:
 
 
 def params_from_gmm(gmm: GMM, eps: float = DEFAULT_EPS) -> Params:
-    """Parameters {"w", "means", "A"} that represent `gmm` (w = log π, A_k A_kᵀ = Σ_k − εI).
+    """Parameters {"w", "means", "A"} that represent `gmm`: w = log π and A_k = V_k (Λ_k − ε)₊^½.
 
-    Where Σ_k − εI is not positive definite, A_k = chol(Σ_k) (the covariance grows by εI).
+    With Σ_k = V_k Λ_k V_kᵀ this gives A_k A_kᵀ + εI = V_k max(Λ_k, ε) V_kᵀ, which is Σ_k exactly
+    when every eigenvalue is at least ε (true for EM fits with ``reg_covar >= eps``).
     """
     eps = positive_float(eps, "eps")
-    covs = np.asarray(gmm.covs, dtype=np.float64)
-    shrunk = covs - eps * np.eye(gmm.dim)
-    try:
-        A = np.linalg.cholesky(shrunk)
-    except np.linalg.LinAlgError:
-        A = np.linalg.cholesky(covs)
+    lam, V = np.linalg.eigh(np.asarray(gmm.covs, dtype=np.float64))
+    A = V * np.sqrt(np.maximum(lam - eps, 0.0))[:, None, :]
     with np.errstate(divide="ignore"):
         w = np.maximum(np.log(np.asarray(gmm.weights, np.float64)), -50.0)
     return {"w": w, "means": np.array(gmm.means, dtype=np.float64), "A": A}

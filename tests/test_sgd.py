@@ -256,3 +256,14 @@ def test_sgd_gmm_reaches_em_likelihood_on_separated_clusters():
 def test_bad_input_raises_value_error_naming_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_params_from_gmm_is_exact_when_eigenvalues_exceed_eps():
+    rng = np.random.default_rng(8)
+    B = rng.normal(size=(2, 4, 2))                     # rank-2 covariances + εI: singular minus ε
+    covs = B @ B.transpose(0, 2, 1) + 1e-3 * np.eye(4)
+    gmm = GMM(weights=np.array([0.3, 0.7]), means=rng.normal(size=(2, 4)), covs=covs)
+    p = sgd.params_from_gmm(gmm, 1e-3)
+    np.testing.assert_allclose(sgd.params_to_gmm(p, 1e-3).covs, covs, atol=1e-12)
+    X = rng.normal(size=(20, 4))
+    assert sgd.gmm_nll(X, p, 1e-3) == pytest.approx(-gmm.log_pdf(X).mean(), rel=1e-10)

@@ -1,4 +1,96 @@
-"""Plots for the sgd notebooks."""
+"""Plots for notebook 05: loss contours with optimisation paths, loss curves per step or epoch."""
 from __future__ import annotations
 
-__all__: list[str] = []
+from typing import Callable, Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+from numpy.typing import ArrayLike
+
+__all__ = ["plot_loss_contours", "plot_path", "plot_paths", "plot_loss_curves"]
+
+PATH_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")
+
+
+def plot_loss_contours(ax, loss: Callable[[np.ndarray], np.ndarray],
+                       extent: tuple[float, float, float, float], *, minimum: ArrayLike | None = None,
+                       n: int = 160, n_levels: int = 12, xlabel: str = r"$\theta_1$",
+                       ylabel: str = r"$\theta_2$", title: str | None = None) -> None:
+    """Contours of a 2-D loss at geometrically spaced levels above its minimum on the grid.
+
+    `loss` maps an (..., 2) array of points to their losses (...).  `minimum` (2,) is marked
+    with a star.  Contours are grey so coloured paths stand out.
+    """
+    x0, x1, y0, y1 = extent
+    gx, gy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    values = np.asarray(loss(np.stack([gx, gy], axis=-1)), float)
+    lo, hi = float(values.min()), float(values.max())
+    levels = lo + np.geomspace(1e-3, 1.0, n_levels) * (hi - lo)
+    ax.contour(gx, gy, values, levels=levels, colors="0.6", linewidths=0.8)
+    if minimum is not None:
+        ax.plot(*np.asarray(minimum, float), marker="*", ms=12, color="k", ls="none", label="minimum")
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_aspect("equal", adjustable="box")
+    if title:
+        ax.set_title(title)
+
+
+def plot_path(ax, path: ArrayLike, *, label: str | None = None, color: str = "tab:blue",
+              marker: str = "o", ms: float = 2.5, lw: float = 1.0) -> None:
+    """An optimisation path (T, 2) as a line with small markers; the start is a large circle.
+
+    Non-finite points (a divergent run) end the line.
+    """
+    P = np.asarray(path, float)
+    finite = np.all(np.isfinite(P), axis=1)
+    stop = int(np.argmin(finite)) if not finite.all() else len(P)
+    P = P[:stop]
+    ax.plot(P[:, 0], P[:, 1], marker=marker, ms=ms, lw=lw, color=color, label=label)
+    ax.plot(P[0, 0], P[0, 1], "o", ms=7, mfc="white", mec=color, mew=1.5)
+
+
+def plot_paths(loss: Callable[[np.ndarray], np.ndarray], paths: Mapping[str, ArrayLike],
+               extent: tuple[float, float, float, float], *, minimum: ArrayLike | None = None,
+               suptitle: str | None = None, xlabel: str = r"$\theta_1$",
+               ylabel: str = r"$\theta_2$") -> None:
+    """One panel per path: the loss contours with that path, titled by its key."""
+    from ._style import figure
+    fig, axes = figure(len(paths), aspect=1.0)
+    for i, (ax, (title, path)) in enumerate(zip(axes[0], paths.items())):
+        plot_loss_contours(ax, loss, extent, minimum=minimum, title=title, xlabel=xlabel,
+                           ylabel=ylabel if i == 0 else "")
+        plot_path(ax, path, color=PATH_COLORS[i % len(PATH_COLORS)])
+    if suptitle:
+        fig.suptitle(suptitle)
+    plt.show()
+
+
+def plot_loss_curves(ax, curves: Mapping[str, ArrayLike], *, x: Mapping[str, ArrayLike] | None = None,
+                     xlabel: str = "epoch", ylabel: str = "mean NLL [nats per point]",
+                     title: str | None = None, logy: bool = False,
+                     reference: Mapping[str, float] | None = None, markers: bool = True,
+                     ylim: tuple[float, float] | None = None) -> None:
+    """Several loss curves against steps or epochs (from 0), with optional horizontal references.
+
+    curves : label -> losses; x : label -> x positions (default 0, 1, 2, ...).
+    reference : label -> value drawn as a dashed horizontal line (e.g. the closed-form MLE).
+    """
+    for i, (label, values) in enumerate(curves.items()):
+        v = np.asarray(values, float)
+        xs = np.arange(len(v)) if x is None or label not in x else np.asarray(x[label], float)
+        ax.plot(xs, v, marker="o" if markers else None, ms=3, lw=1.3,
+                color=PATH_COLORS[i % len(PATH_COLORS)], label=label)
+    for j, (label, value) in enumerate((reference or {}).items()):
+        ax.axhline(value, color="k", ls=("--", ":", "-.")[j % 3], lw=1, label=label)
+    if logy:
+        ax.set_yscale("log")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best")
