@@ -40,6 +40,10 @@ __all__ = ["History", "fit_em", "fit_hard_em", "e_step", "m_step", "elbo", "defa
 
 Init = Union[str, NDArray, GMM]
 Callback = Callable[[int, GMM, "History"], object]
+# Points with r_ik <= RESP_FLOOR are left out of component k's second moments (they would add
+# at most N·1e-30 of a point's weight: far below rounding).  With K = 200 on 8x8 patches this
+# skips ~95% of the (point, component) pairs of the M step.
+RESP_FLOOR = 1e-30
 
 
 @dataclass
@@ -139,20 +143,34 @@ class _Stats:
         self.rlogr = 0.0
 
     def add(self, Xc: NDArray, resp: NDArray, labels: NDArray | None = None) -> None:
-        """Accumulate a chunk: shifted points Xc (B, d) with responsibilities (B, K) in Xc's dtype."""
+        """Accumulate a chunk: shifted points Xc (B, d) with responsibilities (B, K) in Xc's dtype
+        (`labels` (B,) for one-hot responsibilities, the hard-EM fast path)."""
         nk = resp.sum(axis=0, dtype=np.float64)
         self.nk += nk
         sx = (resp.T @ Xc).astype(np.float64)  # (K, d): Σ_i r_ik x_i in this chunk
         self.s1 += sx - nk[:, None] * self.ref
         ref = self.ref.astype(Xc.dtype)
-        for k in np.flatnonzero(nk > 0):
-            if labels is None:
-                D = Xc - ref[k]
-                W = D * resp[:, k:k + 1]
-            else:  # hard assignments: only the rows of this component
-                D = Xc[labels == k] - ref[k]
-                W = D
-            self.s2[k] += W.T @ D
+        if labels is not None:  # hard assignments: each component's own rows, contiguous
+            order = np.argsort(labels, kind="stable")
+            Xs = Xc[order]
+            ends = np.cumsum(np.bincount(labels, minlength=len(nk)))
+            for k in np.flatnonzero(nk > 0):
+                D = Xs[ends[k] - int(nk[k]):ends[k]] - ref[k]
+                self.s2[k] += D.T @ D
+            return
+        rT = np.ascontiguousarray(resp.T)
+        keep = rT > RESP_FLOOR
+        counts = keep.sum(axis=1)
+        for k in np.flatnonzero(counts):
+            if counts[k] > 0.75 * len(Xc):   # dense: W = sqrt(r) (x - m), then Wᵀ W (syrk)
+                W = Xc - ref[k]
+                W *= np.sqrt(rT[k])[:, None]
+            else:                              # sparse: only rows with r_ik > RESP_FLOOR
+                rows = np.flatnonzero(keep[k])
+                W = Xc[rows]
+                W -= ref[k]
+                W *= np.sqrt(rT[k, rows])[:, None]
+            self.s2[k] += W.T @ W
 
 
 def _scan(X: NDArray, gmm: GMM, shift: NDArray, dtype: np.dtype, chunk: int,

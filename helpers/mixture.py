@@ -61,6 +61,10 @@ class ComponentScorer:
     subtracted from points and means before the product, so data far from the origin do not
     lose digits in x U_k - μ_k U_k (the GMM uses its mean Σ π_k μ_k).  Internal building block
     of :class:`GMM` and :mod:`helpers.em`; no validation.
+
+    The offsets ride inside the product: with x̃ = [x - shift, 1] and column block k of
+    ``augmented`` equal to [U_k; -(μ_k - shift)ᵀ U_k], x̃ · block_k = (x - μ_k)ᵀ U_k, so one
+    GEMM (into a reused buffer) and one ``einsum`` of squares give every Mahalanobis distance.
     """
 
     def __init__(self, weights: NDArray, means: NDArray, prec_chol: NDArray,
@@ -70,29 +74,36 @@ class ComponentScorer:
         self.shift = (np.zeros(d) if shift is None else np.asarray(shift, np.float64))
         prec_chol = np.asarray(prec_chol, np.float64)
         centred = np.asarray(means, np.float64) - self.shift
-        # Column block k of `stacked` is U_k; `offsets` block k is (μ_k - shift)ᵀ U_k.
-        self.stacked = np.ascontiguousarray(prec_chol.transpose(1, 0, 2).reshape(d, K * d),
-                                            dtype=self.dtype)
-        self.offsets = np.einsum("kd,kde->ke", centred, prec_chol).reshape(K * d).astype(self.dtype)
+        stacked = prec_chol.transpose(1, 0, 2).reshape(d, K * d)           # block k = U_k
+        offsets = np.einsum("kd,kde->ke", centred, prec_chol).reshape(1, K * d)
+        self.augmented = np.ascontiguousarray(np.vstack([stacked, -offsets]), dtype=self.dtype)
         log_det_prec = np.sum(np.log(np.diagonal(prec_chol, axis1=1, axis2=2)), axis=1)
         with np.errstate(divide="ignore"):
             self.const = (np.log(np.asarray(weights, np.float64)) - 0.5 * d * LOG_2PI
                           + log_det_prec)  # (K,) float64
         self.block = max(1, min(K, 1024 // max(d, 1)))  # components per GEMM: ~1024 columns
+        self._work: dict[int, tuple[NDArray, NDArray]] = {}
+
+    def _buffers(self, n: int) -> tuple[NDArray, NDArray]:
+        if n not in self._work:
+            self._work = {n: (np.empty((n, self.d + 1), self.dtype),
+                              np.empty((n, self.block * self.d), self.dtype))}
+        return self._work[n]
 
     def __call__(self, X: NDArray, out: NDArray | None = None) -> NDArray:
         """(N, K) log π_k + log N(x_i; μ_k, Σ_k) for the rows of `X` (N, d), in `self.dtype`."""
         N, d = X.shape
-        Xc = np.asarray(X, dtype=self.dtype) - self.shift.astype(self.dtype)
+        Xa, Y = self._buffers(N)
+        np.subtract(X, self.shift, out=Xa[:, :d], casting="unsafe")
+        Xa[:, d] = 1
         if out is None:
             out = np.empty((N, self.K), dtype=self.dtype)
         for k0 in range(0, self.K, self.block):
             k1 = min(self.K, k0 + self.block)
-            cols = slice(k0 * d, k1 * d)
-            Y = Xc @ self.stacked[:, cols]
-            Y -= self.offsets[cols]
-            np.square(Y, out=Y)
-            out[:, k0:k1] = Y.reshape(N, k1 - k0, d).sum(axis=2)
+            Yb = Y[:, : (k1 - k0) * d]
+            np.matmul(Xa, self.augmented[:, k0 * d:k1 * d], out=Yb)
+            Y3 = Yb.reshape(N, k1 - k0, d)
+            np.einsum("ikd,ikd->ik", Y3, Y3, out=out[:, k0:k1])
         out *= -0.5
         out += self.const.astype(self.dtype)
         return out
