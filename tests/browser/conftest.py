@@ -43,9 +43,12 @@ SERVER_START_TIMEOUT = 60.0  # s
 
 
 def find_chromium() -> str | None:
-    """Path of a Chromium executable, or None."""
-    candidates = [os.environ.get("CHROMIUM", ""), shutil.which("chromium") or "",
-                  shutil.which("chromium-browser") or "", "/usr/bin/chromium"]
+    """Path of a Chromium executable ($CHROMIUM if set, else chromium on PATH), or None."""
+    if os.environ.get("CHROMIUM"):
+        candidates = [os.environ["CHROMIUM"]]
+    else:
+        candidates = [shutil.which("chromium") or "", shutil.which("chromium-browser") or "",
+                      "/usr/bin/chromium"]
     return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
 
 
@@ -55,7 +58,9 @@ def require_browser() -> str:
                         "(pip install -e '.[test]')")
     chromium = find_chromium()
     if chromium is None:
-        pytest.skip("Chromium not found: install it (Debian/Ubuntu: apt-get install chromium) "
+        where = f"CHROMIUM={os.environ['CHROMIUM']} is not an executable" if os.environ.get("CHROMIUM") \
+            else "Chromium not found"
+        pytest.skip(f"{where}: install it (Debian/Ubuntu: apt-get install chromium) "
                     "or set CHROMIUM=/path/to/chromium")
     return chromium
 
@@ -151,6 +156,7 @@ def lab_page(lab):
             page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=90_000)
             page.evaluate("() => window.jupyterapp.restored")
             page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+            (SCREENSHOTS / "summary.txt").unlink(missing_ok=True)
             yield page
         finally:
             context.close()

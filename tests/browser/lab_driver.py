@@ -51,6 +51,10 @@ _DEMOS = """() => {
     images: r.querySelectorAll('img').length}));
 }"""
 
+# Widget views render asynchronously after their output message: wait until none is loading.
+_WIDGETS_DRAWN = """() => ![...window.__nb.node.querySelectorAll('.jp-OutputArea-output')]
+  .some(n => n.textContent.startsWith('Loading widget'))"""
+
 _IMAGES = "(root) => [...root.querySelectorAll('img')].map(i => i.src).join('|')"
 
 _CLOSE = """async () => {
@@ -111,7 +115,7 @@ def run_notebook(page, path: str, screenshot: Path | None = None, *,
         page.evaluate(_RUN_ALL)
         state = page.wait_for_function(_PROGRESS, timeout=RUN_TIMEOUT_MS).json_value()
         seconds_run = time.perf_counter() - start
-        page.wait_for_timeout(300)  # let the last widget views attach
+        page.wait_for_function(_WIDGETS_DRAWN, timeout=REDRAW_TIMEOUT_MS)
         demos = page.evaluate(_DEMOS)
         figures = page.locator(".jp-Notebook .jp-OutputArea-output img").count()
         sliders = page.locator(".jp-Notebook .widget-slider .noUi-handle").count()
