@@ -137,3 +137,15 @@ def run_notebook(page, path: str, screenshot: Path | None = None, *,
         return run
     finally:
         page.evaluate(_CLOSE)
+
+
+def saved_outputs(page, path: str) -> dict:
+    """Open `path` WITHOUT running it: what its saved outputs show (untrusted, as a fresh download)."""
+    page.evaluate(_OPEN, path)
+    try:
+        page.wait_for_function(_WIDGETS_DRAWN, timeout=REDRAW_TIMEOUT_MS)
+        return page.evaluate("""() => ({
+          images: window.__nb.node.querySelectorAll('.jp-OutputArea-output img').length,
+          text: window.__nb.node.querySelector('.jp-Cell-outputArea')?.innerText ?? ''})""")
+    finally:
+        page.evaluate(_CLOSE)

@@ -21,7 +21,7 @@ import nbformat
 import pytest
 
 from conftest import ROOT, SCREENSHOTS
-from lab_driver import run_notebook
+from lab_driver import run_notebook, saved_outputs
 
 USES_WIDGETS = re.compile(r"helpers\.widgets\b|from\s+helpers\s+import\s[^\n]*\bwidgets\b")
 
@@ -97,6 +97,29 @@ def test_machinery_catches_an_error_and_a_slider_that_changes_nothing(lab, lab_p
     assert run.stopped_early
     assert [e["ename"] for e in run.unexpected_errors()] == ["ZeroDivisionError"]
     assert run.demos_moved == [False], "a figure that ignores its slider must be reported"
+
+
+def test_a_saved_demo_output_shows_its_static_picture(lab, lab_page):
+    """A downloaded solution notebook is untrusted and has no live kernel: JupyterLab then skips
+    the widget view and draws the demo's fallback picture instead of a widget error."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from helpers.widgets import demo, float_slider
+
+    def draw(freq):
+        fig, ax = plt.subplots(figsize=(4, 3))
+        ax.plot([0, 1], [0, freq])
+        plt.show()
+
+    bundle = demo(draw, {"freq": float_slider("frequency", 1.0, 0.5, 5.0, 0.25, unit="Hz")})._repr_mimebundle_()
+    plt.close("all")
+    nb = _notebook("demo(draw, ...)")
+    nb.cells[1].outputs = [nbformat.v4.new_output("display_data", data=bundle)]
+    nb.cells[1].execution_count = 1
+    shown = saved_outputs(lab_page, _write(lab, "selftest/saved_demo.ipynb", nb))
+    assert shown["images"] == 1, shown
+    assert "Error displaying widget" not in shown["text"]
 
 
 @pytest.mark.parametrize("lecture", WIDGET_LECTURES, ids=lambda p: p.stem)
