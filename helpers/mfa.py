@@ -236,50 +236,64 @@ def _factor_maps(loadings: NDArray, noise: NDArray) -> tuple[NDArray, NDArray, N
     return G, beta, logdet
 
 
-def _component_log_pdf(X: NDArray, means: NDArray, loadings: NDArray, noise: NDArray) -> NDArray:
-    """(N, K) Woodbury log-densities, no validation.
+def _scores(X: NDArray, X2: NDArray, means: NDArray, loadings: NDArray, noise: NDArray,
+            with_factors: bool = False) -> tuple[NDArray, NDArray | None, NDArray]:
+    """(N, K) Woodbury log N(x_i; μ_k, Σ_k), no validation; `X2` is X * X.
 
-    All components at once with three matrix products (BLAS-3), O(N·K·d·l):
-    δᵀΨ⁻¹δ = x²·(1/ψ) − 2 x·(μ/ψ) + μ²·(1/ψ) and L⁻¹WᵀΨ⁻¹δ = G x − G μ.
+    All components at once, two matrix products (BLAS-3), O(N·K·d·l):
+    δᵀΨ⁻¹δ = x²·(1/ψ) − 2 x·(μ/ψ) + μ²·(1/ψ) and L⁻¹WᵀΨ⁻¹δ = G x − G μ.  With `with_factors`
+    the same product also gives X β_kᵀ (N, K, l) for the M step; β (K, l, d) is returned too.
     """
     N, d = X.shape
     K, _, l = loadings.shape
+    G, beta, logdet = _factor_maps(loadings, noise)
+    inv = 1.0 / noise                                                            # (K, d)
+    blocks = [(means * inv).T, G.reshape(K * l, d).T]
+    if with_factors:
+        blocks.append(beta.reshape(K * l, d).T)
+    Y = X @ np.hstack(blocks)
+    maha = X2 @ inv.T - 2 * Y[:, :K] + np.einsum("kd,kd->k", means * means, inv)
+    proj = Y[:, K:K + K * l].reshape(N, K, l) - np.einsum("kld,kd->kl", G, means)
+    maha -= np.einsum("nkl,nkl->nk", proj, proj)
+    logp = -0.5 * (d * LOG_2PI + logdet + np.maximum(maha, 0.0))
+    return logp, (Y[:, K + K * l:].reshape(N, K, l) if with_factors else None), beta
+
+
+def _component_log_pdf(X: NDArray, means: NDArray, loadings: NDArray, noise: NDArray) -> NDArray:
+    """(N, K) Woodbury log-densities of rows of `X`, no validation."""
     centre = means.mean(axis=0)            # expand around a nearby point: no cancellation
     X, means = X - centre, means - centre
-    G, _, logdet = _factor_maps(loadings, noise)
-    inv = 1.0 / noise                                                            # (K, d)
-    maha = (X * X) @ inv.T - 2 * X @ (means * inv).T + np.einsum("kd,kd->k", means * means, inv)
-    proj = (X @ G.reshape(K * l, d).T).reshape(N, K, l) - np.einsum("kld,kd->kl", G, means)
-    maha -= np.einsum("nkl,nkl->nk", proj, proj)
-    return -0.5 * (d * LOG_2PI + logdet + np.maximum(maha, 0.0))
+    return _scores(X, X * X, means, loadings, noise)[0]
 
 
 # ----------------------------------------------------------------------------- EM
-def _e_step(X: NDArray, model: MFA) -> tuple[float, NDArray]:
-    """Mean log-likelihood and (N, K) responsibilities under `model`."""
-    joint = _component_log_pdf(X, model.means, model.loadings, model.noise) + np.log(model.weights)
+def _e_step(X: NDArray, X2: NDArray, model: MFA) -> tuple[float, NDArray, NDArray, NDArray]:
+    """Mean log-likelihood, (N, K) responsibilities, X βᵀ (N, K, l) and β (K, l, d) under `model`."""
+    logp, XB, beta = _scores(X, X2, model.means, model.loadings, model.noise, with_factors=True)
+    joint = logp + np.log(model.weights)
     norm = logsumexp(joint, axis=1, keepdims=True)
-    return float(norm.mean()), np.exp(joint - norm)
+    return float(norm.mean()), np.exp(joint - norm), XB, beta
 
 
-def _m_step(X: NDArray, resp: NDArray, model: MFA, reg: float) -> MFA:
+def _m_step(X: NDArray, X2: NDArray, resp: NDArray, XB: NDArray, beta: NDArray, model: MFA,
+            reg: float) -> MFA:
     """π_k = N_k / N and μ_k (weighted mean), then one factor-analyser EM step for every (W_k, Ψ_k).
 
-    With β_k = M_k⁻¹ W_kᵀ Ψ_k⁻¹ (l, d) the posterior factor means are E[f_i] = β_k δ_i, and with
-    the weighted covariance S_k = Σ_i r_ik δ_i δ_iᵀ / N_k (never formed):
-        A_k = S_k β_kᵀ (d, l),  B_k = I − β_k W_k + β_k A_k (l, l),  W_k ← A_k B_k⁻¹,
+    With β_k = M_k⁻¹ W_kᵀ Ψ_k⁻¹ (l, d) the posterior factor means are E[f_i] = β_k (x_i − μ_k),
+    and with the weighted covariance S_k = Σ_i r_ik δ_i δ_iᵀ / N_k (never formed):
+        A_k = S_k β_kᵀ = Σ_i r_ik x_i (β_k x_i)ᵀ / N_k − μ_k (β_k μ_k)ᵀ   (d, l),
+        B_k = I − β_k W_k + β_k A_k (l, l),   W_k ← A_k B_k⁻¹,
         ψ_k ← diag(S_k) − rowsum(W_k ∘ A_k), floored at `reg`.
-    Two products for all components together (BLAS-3), O(N·K·d·l).
+    `XB` = X β_kᵀ (N, K, l) comes from the E step; two more products for all components
+    together (BLAS-3), O(N·K·d·l).
     """
     (N, d), K, l = X.shape, resp.shape[1], model.n_factors
     Nk = resp.sum(axis=0) + 10 * np.finfo(float).eps
-    means = (resp.T @ X) / Nk[:, None]
-    _, beta, _ = _factor_maps(model.loadings, model.noise)
-    Ef = (X @ beta.reshape(K * l, d).T).reshape(N, K, l) - np.einsum("kld,kd->kl", beta, means)
-    weighted = (resp[:, :, None] * Ef).reshape(N, K * l) / np.repeat(Nk, l)
-    A = (X.T @ weighted).reshape(d, K, l).transpose(1, 0, 2)                    # Σ r x Efᵀ / N_k
-    A -= means[:, :, None] * weighted.sum(axis=0).reshape(K, 1, l)                # centre x at μ_k
-    diag_S = np.maximum((resp.T @ (X * X)) / Nk[:, None] - means**2, 0.0)       # (K, d)
+    sums = X.T @ np.hstack([resp, (resp[:, :, None] * XB).reshape(N, K * l)])  # (d, K + K·l)
+    means = sums[:, :K].T / Nk[:, None]
+    A = sums[:, K:].reshape(d, K, l).transpose(1, 0, 2) / Nk[:, None, None]
+    A -= means[:, :, None] * np.einsum("kld,kd->kl", beta, means)[:, None, :]
+    diag_S = np.maximum((X2.T @ resp).T / Nk[:, None] - means**2, 0.0)           # (K, d)
     loadings, noise = np.empty((K, d, l)), np.empty((K, d))
     eye = np.eye(l)
     for k in range(K):
@@ -457,9 +471,10 @@ def fit_mfa(X: ArrayLike, n_components: int, n_factors: int, *, max_iter: int = 
     centre = X.mean(axis=0)                # fit centred data (accurate E[x²] − μ²), shift back
     X = X - centre
     model = _initial_model(X, K, l, init, reg, rng, centre)
+    X2 = X * X
     history = MFAHistory()
     for t in range(max_iter + 1):
-        ll, resp = _e_step(X, model)
+        ll, resp, XB, beta = _e_step(X, X2, model)
         history.log_likelihood.append(ll)
         stop = callback(t, _shift(model, centre), history) if callback is not None else None
         if t > 0 and abs(ll - history.log_likelihood[-2]) < tol * abs(ll):
@@ -467,7 +482,7 @@ def fit_mfa(X: ArrayLike, n_components: int, n_factors: int, *, max_iter: int = 
             break
         if stop is True or t == max_iter:
             break
-        model = _m_step(X, resp, model, reg)
+        model = _m_step(X, X2, resp, XB, beta, model, reg)
         history.n_iter += 1
     return _shift(model, centre), history
 

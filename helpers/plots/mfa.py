@@ -1,4 +1,111 @@
-"""Plots for the mfa notebooks."""
+"""Plots for the "scaling up to full images" section of notebook 06: whole digit images, the
+means and principal directions of mixture components, and how the cost grows with d."""
 from __future__ import annotations
 
-__all__: list[str] = []
+import matplotlib.pyplot as plt
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._style import CMAP_IMAGE, CMAP_SIGNED, WIDTH, figure, tile
+
+__all__ = ["plot_digit_sets", "component_directions", "plot_component_directions", "plot_cost_scaling"]
+
+
+def _bare(ax) -> None:
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ax.spines.values():
+        side.set_visible(False)
+
+
+def plot_digit_sets(sets: dict[str, ArrayLike], *, ncols: int = 6, panels_per_row: int = 2) -> None:
+    """One panel per entry of `sets` (title -> (n, 64) images in [0, 1]), all on one grey scale.
+
+    Values are clipped to [0, 1] and drawn with ink (1) black and background (0) white, as the
+    digits were written, so the panels compare directly.
+    """
+    n = max(len(np.asarray(v)) for v in sets.values())
+    cols = min(panels_per_row, len(sets))
+    nrows = -(-len(sets) // cols)
+    fig, axes = figure(cols, nrows, aspect=(-(-n // ncols)) / ncols * 1.1)
+    for ax in axes.flat:
+        ax.set_visible(False)
+    for ax, (name, images) in zip(axes.flat, sets.items()):
+        paper = 1.0 - np.clip(np.asarray(images, dtype=float), 0, 1)   # white paper, black ink
+        ax.imshow(tile(paper, ncols, normalise="none"), cmap=CMAP_IMAGE, vmin=0, vmax=1,
+                  interpolation="nearest")
+        ax.set_title(name)
+        ax.set_visible(True)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for side in ax.spines.values():       # a thin frame keeps neighbouring panels apart
+            side.set_visible(True)
+            side.set_color("0.6")
+    plt.show()
+
+
+def component_directions(model, k: int, n: int) -> tuple[NDArray, NDArray]:
+    """Top-`n` principal directions (d, n) of component k's covariance and their variances (n,).
+
+    For a GMM these are eigenvectors of Σ_k (O(d³)); for an MFA they come from the SVD of
+    the loadings W_k (O(d·l²)): W_k W_kᵀ = U S² Uᵀ, so the directions are U and the variance
+    along u_j is s_j² + u_jᵀ Ψ_k u_j.  Signs are fixed (largest entry positive).
+    """
+    if hasattr(model, "loadings"):
+        U, s, _ = np.linalg.svd(np.asarray(model.loadings[k], dtype=float), full_matrices=False)
+        U, s = U[:, :n], s[:n]
+        var = s**2 + np.einsum("dj,d,dj->j", U, np.asarray(model.noise[k], dtype=float), U)
+    else:
+        var, U = np.linalg.eigh(np.asarray(model.covs[k], dtype=float))
+        var, U = var[::-1][:n], U[:, ::-1][:, :n]
+    U = U * np.sign(U[np.argmax(np.abs(U), axis=0), np.arange(U.shape[1])])
+    return U, var
+
+
+def plot_component_directions(models: dict[str, object], ks: dict[str, ArrayLike], *,
+                              n_vectors: int = 5) -> None:
+    """For each model (title -> GMM or MFA) and each of its components in ks[title]: the mean
+    image (grey, first column) and the top `n_vectors` principal directions of Σ_k (red
+    positive, blue negative), with the standard deviation along each direction."""
+    rows = [(name, int(k)) for name, model in models.items() for k in ks[name]]
+    fig, axes = figure(n_vectors + 1, len(rows), width=WIDTH * 0.75, aspect=1.0)
+    for (name, k), row in zip(rows, axes):
+        model = models[name]
+        row[0].imshow(1 - np.clip(np.asarray(model.means[k]).reshape(8, 8), 0, 1), cmap=CMAP_IMAGE,
+                      vmin=0, vmax=1, interpolation="nearest")
+        row[0].set_ylabel(f"{name}\nk = {k}, π = {model.weights[k]:.2f}", rotation=0, ha="right",
+                          va="center", fontsize=9)
+        U, var = component_directions(model, k, n_vectors)
+        for j, ax in enumerate(row[1:]):
+            v = U[:, j].reshape(8, 8)
+            ax.imshow(v / np.abs(v).max(), cmap=CMAP_SIGNED, vmin=-1, vmax=1, interpolation="nearest")
+            ax.set_xlabel(f"σ = {np.sqrt(var[j]):.2f}", fontsize=8, labelpad=1)
+        for ax in row:
+            _bare(ax)
+    axes[0, 0].set_title(r"mean $\mu_k$")
+    for j in range(n_vectors):
+        axes[0, j + 1].set_title(f"direction {j + 1}")
+    plt.show()
+
+
+def plot_cost_scaling(dims: ArrayLike, rows: dict[str, tuple[ArrayLike, ArrayLike]],
+                      note: str = "") -> None:
+    """Two log-log panels against the dimension d: parameters and seconds per EM iteration.
+
+    rows: label -> (parameter counts, seconds per iteration), one value per entry of `dims`;
+    `note` is added to the second panel's title (e.g. the assumed N, K and GFLOP/s).
+    """
+    dims = np.asarray(dims)
+    fig, axes = figure(2, 1, aspect=0.75)
+    for label, (params, seconds) in rows.items():
+        axes[0, 0].loglog(dims, params, "o-", label=label)
+        axes[0, 1].loglog(dims, seconds, "o-", label=label)
+    for ax, what in zip(axes[0], ("numbers stored (parameters)", "seconds per EM iteration")):
+        ax.set_xlabel("image dimension d (pixels)")
+        ax.set_ylabel(what)
+        ax.set_xticks(dims, [f"{d}\n({int(np.sqrt(d))}×{int(np.sqrt(d))})" for d in dims])
+        ax.minorticks_off()
+        ax.legend()
+    axes[0, 0].set_title("model size")
+    axes[0, 1].set_title("cost of one EM iteration (estimate)" + (f"\n{note}" if note else ""))
+    plt.show()
