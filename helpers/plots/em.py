@@ -64,15 +64,18 @@ def plot_log_likelihood(ax, log_likelihood: ArrayLike, *, elbo: ArrayLike | None
                         title: str | None = "EM never decreases the log-likelihood") -> None:
     """The mean log-likelihood per EM iteration (and the ELBO, when given), iteration 0 first.
 
+    log_likelihood : (T + 1,) mean log p(x_i | θ_t), t = 0..T (``History.log_likelihood``).
+    elbo : (T,) mean L(r_t, θ_{t+1}) after each M step (``History.elbo``), drawn at t + ½.
+
     current : highlight that iteration (used by the iteration stepper).
     """
     ll = np.asarray(log_likelihood, float)
     it = np.arange(len(ll))
     ax.plot(it, ll, marker=marker, ms=4, color="k", label=label)
-    if elbo is not None:
+    if elbo is not None:  # elbo[t] = L(r_t, θ_{t+1}) lies between ll[t] and ll[t + 1]
         el = np.asarray(elbo, float)
-        ax.plot(np.arange(len(el)), el, marker="s", ms=3, ls="--", color="tab:orange",
-                label=r"ELBO $L(r,\theta)$ / N")
+        ax.plot(np.arange(len(el)) + 0.5, el, marker="s", ms=4, ls="none", color="tab:orange",
+                label=r"ELBO $L(r_t,\theta_{t+1})$ / N, after each M step")
     if current is not None:
         ax.axvline(current, color="tab:red", lw=1, alpha=0.7)
         ax.plot(current, ll[current], "o", ms=8, color="tab:red")
