@@ -41,7 +41,8 @@ def load_digits(path: str | Path | None = None) -> tuple[NDArray[np.uint8], NDAr
     return table[:, :-1].astype(np.uint8), table[:, -1].astype(np.uint8)
 
 
-def split(n: int, test_fraction: float, rng: np.random.Generator) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+def split(n: int, test_fraction: float,
+          rng: np.random.Generator) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """Random disjoint (train, test) index arrays over ``range(n)``; the test part has
     ``round(test_fraction * n)`` indices.  Both are sorted."""
     if not 0 < test_fraction < 1:
