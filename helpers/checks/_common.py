@@ -39,3 +39,18 @@ def expect_shape(exercise: str, what: str, value: object, shape: tuple[int, ...]
     if arr.shape != shape:
         fail(exercise, f"{what} should have shape {shape}, yours has shape {arr.shape}")
     return arr
+
+
+def random_mixture_problem(seed: int, N: int, K: int, d: int):
+    """A seeded test problem for mixture checkers: (X (N, d), π (K,), μ (K, d), Σ (K, d, d), rng).
+
+    π ~ Dirichlet(2), μ_k ~ N(0, 9 I), Σ_k = A Aᵀ + ½ I (well conditioned), X ~ N(0, 9 I); the
+    returned `rng` continues the same stream for drawing further inputs (e.g. responsibilities).
+    """
+    rng = np.random.default_rng(seed)
+    pi = rng.dirichlet(np.full(K, 2.0))
+    mu = 3.0 * rng.standard_normal((K, d))
+    A = rng.standard_normal((K, d, d))
+    Sigma = A @ np.swapaxes(A, 1, 2) + 0.5 * np.eye(d)
+    X = 3.0 * rng.standard_normal((N, d))
+    return X, pi, mu, Sigma, rng
