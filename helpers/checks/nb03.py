@@ -11,21 +11,12 @@ import numpy as np
 from scipy.special import xlogy
 
 from ..mixture import GMM
+from ._common import random_mixture_problem as _case
 from ._common import call, fail, passed
 
 __all__ = ["check_elbo"]
 
 EX = "Exercise 3.1"
-
-
-def _case(seed: int, N: int, K: int, d: int):
-    rng = np.random.default_rng(seed)
-    pi = rng.dirichlet(np.full(K, 2.0))
-    mu = 3.0 * rng.standard_normal((K, d))
-    A = rng.standard_normal((K, d, d))
-    Sigma = A @ np.swapaxes(A, 1, 2) + 0.5 * np.eye(d)
-    X = 3.0 * rng.standard_normal((N, d))
-    return X, pi, mu, Sigma, rng
 
 
 def _reference_terms(X, r, pi, mu, Sigma) -> tuple[np.ndarray, np.ndarray]:

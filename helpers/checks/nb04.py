@@ -13,22 +13,13 @@ import numpy as np
 
 from .. import em
 from ..mixture import GMM
+from ._common import random_mixture_problem as _case
 from ._common import call, expect_shape, fail, passed
 
 __all__ = ["check_e_step", "check_m_step"]
 
 EX_E = "Exercise 4.1"
 EX_M = "Exercise 4.2"
-
-
-def _case(seed: int, N: int, K: int, d: int):
-    rng = np.random.default_rng(seed)
-    pi = rng.dirichlet(np.full(K, 2.0))
-    mu = 3.0 * rng.standard_normal((K, d))
-    A = rng.standard_normal((K, d, d))
-    Sigma = A @ np.swapaxes(A, 1, 2) + 0.5 * np.eye(d)
-    X = 3.0 * rng.standard_normal((N, d))
-    return X, pi, mu, Sigma, rng
 
 
 def _close(a, b, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
