@@ -63,7 +63,7 @@ LOG_2PI = float(np.log(2 * np.pi))
 BETA_FACTORS = (1.0, 4.0, 8.0, 16.0, 32.0)   # Zoran & Weiss: β = (1/σ²)·[1, 4, 8, 16, 32]
 FAST_STRIDE = 2            # fast mode: patch grid step (about 1/stride² of the patches)
 FAST_ITERS_PER_BETA = 1    # fast mode: iterations per β
-CHUNK = 4096               # patches scored at once (bounds the working memory to ~40 MB)
+CHUNK = 1024               # patches scored at once (a 9 MB feature buffer, reused)
 
 Callback = Callable[[int, NDArray[np.float64]], None]
 
@@ -162,14 +162,18 @@ def _average(patches: NDArray, shape: tuple[int, int], rows: NDArray, cols: NDAr
 
     `size` shifted additions per axis (no loop over patches); every pixel must be covered.
     """
+    def at(starts: NDArray, k: int) -> slice | NDArray:
+        dense = starts[-1] - starts[0] == len(starts) - 1        # consecutive starts: a slice
+        return slice(starts[0] + k, starts[-1] + k + 1) if dense else starts + k
+
     blocks = patches.reshape(len(rows), len(cols), size, size)
     strips = np.zeros((len(rows), shape[1], size))
     for j in range(size):
-        strips[:, cols + j, :] += blocks[:, :, :, j]       # cols are distinct: += adds once
+        strips[:, at(cols, j), :] += blocks[:, :, :, j]          # cols are distinct: += adds once
     out = np.zeros(shape)
     cover_r, cover_c = np.zeros(shape[0]), np.zeros(shape[1])
     for i in range(size):
-        out[rows + i] += strips[:, :, i]
+        out[at(rows, i)] += strips[:, :, i]
         cover_r[rows + i] += 1
         cover_c[cols + i] += 1
     return out / np.outer(cover_r, cover_c)
@@ -214,10 +218,13 @@ class _Spectra:
         return np.concatenate([quad, b], axis=1).T.astype(dtype), c.astype(dtype)
 
 
-def _features(Z: NDArray) -> NDArray:
-    """[z_a z_b for a ≤ b, then z] for each row of `Z` (n, d): shape (n, d(d+1)/2 + d)."""
+def _features(Z: NDArray, out: NDArray | None = None) -> NDArray:
+    """[z_a z_b for a ≤ b, then z] for each row of `Z` (n, d): shape (n, d(d+1)/2 + d).
+
+    `out`, if given, is a buffer with at least n rows (reused across chunks: no page faults).
+    """
     n, d = Z.shape
-    F = np.empty((n, d * (d + 1) // 2 + d), dtype=Z.dtype)
+    F = np.empty((n, d * (d + 1) // 2 + d), dtype=Z.dtype) if out is None else out[:n]
     start = 0
     for a in range(d):
         np.multiply(Z[:, a:a + 1], Z[:, a:], out=F[:, start:start + d - a])
@@ -226,17 +233,20 @@ def _features(Z: NDArray) -> NDArray:
     return F
 
 
-def _scores(Z: NDArray, table: tuple[NDArray, NDArray]) -> NDArray:
+def _scores(Z: NDArray, table: tuple[NDArray, NDArray], buffer: NDArray | None = None) -> NDArray:
     """(n, K) log π_k + log N(z; ·) for a chunk of DC-removed patches `Z` (n, d)."""
     W, c = table
-    return _features(Z.astype(W.dtype, copy=False)) @ W + c
+    S = _features(Z.astype(W.dtype, copy=False), buffer) @ W
+    S += c
+    return S
 
 
 def _assign(Z: NDArray, table: tuple[NDArray, NDArray], chunk: int = CHUNK) -> NDArray[np.intp]:
     """Most likely component of every row of `Z` (N, d), scored in chunks of `chunk` rows."""
     labels = np.empty(Z.shape[0], dtype=np.intp)
+    buffer = np.empty((min(chunk, Z.shape[0]), table[0].shape[0]), dtype=table[0].dtype)
     for s in range(0, Z.shape[0], chunk):
-        labels[s:s + chunk] = np.argmax(_scores(Z[s:s + chunk], table), axis=1)
+        labels[s:s + chunk] = np.argmax(_scores(Z[s:s + chunk], table, buffer), axis=1)
     return labels
 
 
