@@ -199,7 +199,11 @@ def _scan(X: NDArray, gmm: GMM, shift: NDArray, dtype: np.dtype, chunk: int,
         else:
             logp -= lse[:, None]  # now log r_ik
             resp = np.exp(logp)
-            rlogr += float(np.einsum("ik,ik->", resp, logp, dtype=np.float64))
+            term = float(np.einsum("ik,ik->", resp, logp, dtype=np.float64))
+            if not np.isfinite(term):  # a zero weight gives 0·(-inf); 0 log 0 = 0
+                pos = resp > 0
+                term = float(np.sum(resp[pos] * logp[pos], dtype=np.float64))
+            rlogr += term
         if stats is not None:
             stats.add(Xc, resp, labels)
         if n_worst:

@@ -90,6 +90,10 @@ class ComponentScorer:
                               np.empty((n, self.block * self.d), self.dtype))}
         return self._work[n]
 
+    def release(self) -> None:
+        """Free the work buffers (they are re-allocated by the next call)."""
+        self._work = {}
+
     def __call__(self, X: NDArray, out: NDArray | None = None) -> NDArray:
         """(N, K) log π_k + log N(x_i; μ_k, Σ_k) for the rows of `X` (N, d), in `self.dtype`."""
         N, d = X.shape
@@ -213,6 +217,7 @@ class GMM:
         step = max(1, _BLOCK_ELEMENTS // (scorer.block * self.dim))
         for i in range(0, X.shape[0], step):
             scorer(X[i:i + step], out=out[i:i + step])
+        scorer.release()
         return out
 
     def log_pdf(self, X: ArrayLike) -> NDArray[np.float64]:

@@ -141,6 +141,14 @@ def test_an_empty_component_is_reinitialised_never_nan():
     assert np.all(np.isfinite(hist.log_likelihood))
 
 
+def test_a_zero_weight_component_is_reinitialised_and_the_elbo_stays_finite():
+    X = np.random.default_rng(11).standard_normal((300, 2))
+    init = GMM(np.array([0.5, 0.5, 0.0]), X[:3], np.stack([np.eye(2)] * 3))
+    gmm, hist = em.fit_em(X, 3, init=init, max_iter=5, tol=0)
+    assert hist.reinitialised == [(0, 2)] and np.all(np.isfinite(hist.elbo))
+    assert np.all(gmm.weights > 0)
+
+
 def test_collapsing_component_without_reg_covar_stays_finite():
     rng = np.random.default_rng(8)
     X = np.concatenate([rng.standard_normal((100, 2)), np.repeat([[5.0, 5.0]], 3, axis=0)])
