@@ -42,7 +42,7 @@ def test_plots_draw_titled_panels():
     assert [ax.get_title() for ax in fig.axes if ax.get_visible()] == ["a", "b", "c"]
     plots.plot_component_directions({"MFA": model, "GMM": model.to_gmm()}, {"MFA": [0, 1], "GMM": [2]},
                                     n_vectors=3)
-    assert len(plt.gcf().axes) == 3 * 4
+    assert len(plt.gcf().axes) == 3 * 2
     plots.plot_cost_scaling([64, 256], {"full": ([1, 2], [3, 4]), "MFA": ([1, 1], [1, 1])}, note="n")
     axes = plt.gcf().axes
     assert all(ax.get_xlabel() and ax.get_ylabel() for ax in axes) and "n" in axes[1].get_title()

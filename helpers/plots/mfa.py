@@ -65,26 +65,35 @@ def component_directions(model, k: int, n: int) -> tuple[NDArray, NDArray]:
 def plot_component_directions(models: dict[str, object], ks: dict[str, ArrayLike], *,
                               n_vectors: int = 5) -> None:
     """For each model (title -> GMM or MFA) and each of its components in ks[title]: the mean
-    image (grey, first column) and the top `n_vectors` principal directions of Σ_k (red
-    positive, blue negative), with the standard deviation along each direction."""
+    image (grey, left) and the top `n_vectors` principal directions of Σ_k (red positive, blue
+    negative, each scaled to its largest |entry|), with the standard deviation along each."""
     rows = [(name, int(k)) for name, model in models.items() for k in ks[name]]
-    fig, axes = figure(n_vectors + 1, len(rows), width=WIDTH * 0.75, aspect=1.0)
-    for (name, k), row in zip(rows, axes):
+    s, pad = 8, 1
+    fig, axes = plt.subplots(len(rows), 2, figsize=(WIDTH * 0.75, 1.25 * len(rows)), squeeze=False,
+                             gridspec_kw={"width_ratios": [s, n_vectors * (s + pad) - pad]})
+    cmap = plt.get_cmap(CMAP_SIGNED).with_extremes(bad="white")
+    for (name, k), (ax_mean, ax_dirs) in zip(rows, axes):
         model = models[name]
-        row[0].imshow(1 - np.clip(np.asarray(model.means[k]).reshape(8, 8), 0, 1), cmap=CMAP_IMAGE,
-                      vmin=0, vmax=1, interpolation="nearest")
-        row[0].set_ylabel(f"{name}\nk = {k}, π = {model.weights[k]:.2f}", rotation=0, ha="right",
-                          va="center", fontsize=9)
+        ax_mean.imshow(1 - np.clip(np.asarray(model.means[k]).reshape(s, s), 0, 1), cmap=CMAP_IMAGE,
+                       vmin=0, vmax=1, interpolation="nearest")
+        ax_mean.set_ylabel(f"{name}\nk = {k}, π = {model.weights[k]:.2f}", rotation=0, ha="right",
+                           va="center", fontsize=9)
         U, var = component_directions(model, k, n_vectors)
-        for j, ax in enumerate(row[1:]):
-            v = U[:, j].reshape(8, 8)
-            ax.imshow(v / np.abs(v).max(), cmap=CMAP_SIGNED, vmin=-1, vmax=1, interpolation="nearest")
-            ax.set_xlabel(f"σ = {np.sqrt(var[j]):.2f}", fontsize=8, labelpad=1)
-        for ax in row:
-            _bare(ax)
+        strip = np.full((s, n_vectors * (s + pad) - pad), np.nan)
+        for j in range(n_vectors):
+            strip[:, j * (s + pad): j * (s + pad) + s] = (U[:, j] / np.abs(U[:, j]).max()).reshape(s, s)
+        ax_dirs.imshow(strip, cmap=cmap, vmin=-1, vmax=1, interpolation="nearest")
+        ax_dirs.set_xticks([j * (s + pad) + (s - 1) / 2 for j in range(n_vectors)],
+                           [f"σ = {np.sqrt(v):.2f}" for v in var], fontsize=8)
+        ax_dirs.tick_params(length=0)
+        ax_dirs.set_yticks([])
+        ax_mean.set_xticks([])
+        ax_mean.set_yticks([])
+        for ax in (ax_mean, ax_dirs):
+            for side in ax.spines.values():
+                side.set_visible(False)
     axes[0, 0].set_title(r"mean $\mu_k$")
-    for j in range(n_vectors):
-        axes[0, j + 1].set_title(f"direction {j + 1}")
+    axes[0, 1].set_title(f"top {n_vectors} principal directions of $\\Sigma_k$ (red +, blue −)")
     plt.show()
 
 
