@@ -52,7 +52,7 @@ def em_stepper(X: ArrayLike, models: list[GMM], history: History, *, hard: bool 
                             title=f"mean log-likelihood {ll[t]:.4f} nats at t = {t}")
         plt.show()
 
-    controls = {"t": int_slider("EM iteration t", 0, 0, len(models) - 1)}
+    controls = {"t": int_slider("EM iteration t", 0, 0, len(models) - 1, continuous_update=False)}
     return demo(draw, controls, columns=1)
 
 
@@ -103,7 +103,7 @@ def elbo_gap_demo():
     the gap log p(x) − L(r, θ) = KL(r ‖ p(z | x)).
     """
     controls = {
-        "x": float_slider("data point x", 0.5, -4.0, 4.0, 0.1, unit="x units"),
-        "r1": float_slider("r₁ (r₂ = 1 − r₁)", 0.5, 0.0, 1.0, 0.01),
+        "x": float_slider("data point x", 0.5, -4.0, 4.0, 0.1, unit="x units", continuous_update=False),
+        "r1": float_slider("r₁ (r₂ = 1 − r₁)", 0.5, 0.0, 1.0, 0.01, continuous_update=False),
     }
     return demo(_elbo_gap_draw, controls)

@@ -40,10 +40,11 @@ def mixture_shape_demo():
 
     Left: the 1-D density p(x) = π₁ N(x; μ₁, σ₁²) + π₂ N(x; μ₂, σ₂²) with its weighted components.
     Right: a 2-D mixture with the same weights whose means move along x₁ (1σ ellipses drawn).
+    One redraw takes about half a second, so the figure updates when a slider is released.
     """
     controls = {
-        "pi1": float_slider("π₁ (π₂ = 1 − π₁)", 0.5, 0.0, 1.0, 0.05),
-        "mu1": float_slider("μ₁", -1.5, -4.0, 4.0, 0.1, unit="x units"),
-        "mu2": float_slider("μ₂", 1.5, -4.0, 4.0, 0.1, unit="x units"),
+        "pi1": float_slider("π₁ (π₂ = 1 − π₁)", 0.5, 0.0, 1.0, 0.05, continuous_update=False),
+        "mu1": float_slider("μ₁", -1.5, -4.0, 4.0, 0.1, unit="x units", continuous_update=False),
+        "mu2": float_slider("μ₂", 1.5, -4.0, 4.0, 0.1, unit="x units", continuous_update=False),
     }
     return demo(_draw, controls)
