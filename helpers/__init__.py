@@ -2,7 +2,7 @@
 
 Layers, lowest first (a module imports only from layers below it):
 
-* numerics and data: ``gaussian``, ``mixture``, ``images``, ``patches``
+* numerics and data: ``gaussian``, ``mixture``, ``images``, ``patches``, ``digits``
 * learning: ``em``, ``sgd``, ``mfa``
 * applications: ``denoise``
 * teaching: ``plots``, ``widgets``, ``checks`` (the only ones that import matplotlib/ipywidgets)
