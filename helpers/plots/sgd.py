@@ -72,7 +72,7 @@ def plot_loss_curves(ax, curves: Mapping[str, ArrayLike], *, x: Mapping[str, Arr
                      xlabel: str = "epoch", ylabel: str = "mean NLL [nats per point]",
                      title: str | None = None, logy: bool = False,
                      reference: Mapping[str, float] | None = None, markers: bool = True,
-                     ylim: tuple[float, float] | None = None) -> None:
+                     ylim: tuple[float, float] | None = None, legend_loc: str = "best") -> None:
     """Several loss curves against steps or epochs (from 0), with optional horizontal references.
 
     curves : label -> losses; x : label -> x positions (default 0, 1, 2, ...).
@@ -93,4 +93,4 @@ def plot_loss_curves(ax, curves: Mapping[str, ArrayLike], *, x: Mapping[str, Arr
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    ax.legend(loc="best")
+    ax.legend(loc=legend_loc)
