@@ -267,3 +267,12 @@ def test_params_from_gmm_is_exact_when_eigenvalues_exceed_eps():
     np.testing.assert_allclose(sgd.params_to_gmm(p, 1e-3).covs, covs, atol=1e-12)
     X = rng.normal(size=(20, 4))
     assert sgd.gmm_nll(X, p, 1e-3) == pytest.approx(-gmm.log_pdf(X).mean(), rel=1e-10)
+
+
+def test_quadratic_validates_its_matrix():
+    with pytest.raises(ValueError, match="^H"):
+        sgd.Quadratic(H=np.array([[1.0, 0.0], [0.0, -1.0]]))
+    with pytest.raises(ValueError, match="^minimum"):
+        sgd.Quadratic(H=np.eye(2), minimum=np.zeros(3))
+    with pytest.raises(ValueError, match="^beta"):
+        sgd.Momentum(0.1, beta="fast")

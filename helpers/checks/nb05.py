@@ -47,7 +47,8 @@ def _finite_difference_grads(X, mu, A, eps) -> dict[str, np.ndarray]:
 def _diagnose_mu(got, X, mu, A, eps, want) -> str:
     N = X.shape[0]
     if _close(got, -want):
-        return "it has the wrong sign: the NLL decreases when μ moves towards the data, so ∂J/∂μ = −Σ⁻¹(x̄ − μ)"
+        return ("it has the wrong sign: the NLL decreases when μ moves towards the data, "
+                "so ∂J/∂μ = −Σ⁻¹(x̄ − μ)")
     if _close(got, N * want):
         return f"it is {N}× too large: J is the MEAN over the N = {N} points, so average, don't sum"
     _, g0 = sgd.gaussian_nll_and_grad(X, mu, A, 1e-12 if eps > 1e-6 else eps)
