@@ -196,3 +196,14 @@ def test_model_is_read_only():
     model = random_mfa(np.random.default_rng(9))
     with pytest.raises(ValueError):
         model.means[0, 0] = 1.0
+
+
+def test_constant_pixels_are_floored_and_em_stays_monotone():
+    rng = np.random.default_rng(10)
+    X = random_mfa(rng, K=3, d=8, l=2).sample(400, rng)[0]
+    X[:, :2] = 0.0                                          # two pixels that never vary
+    model, hist = mfa.fit_mfa(X, 3, 2, max_iter=30, tol=0, reg_covar=1e-4)
+    assert np.all(np.isfinite(hist.log_likelihood))
+    assert np.all(np.diff(hist.log_likelihood) >= -1e-10 * np.abs(hist.log_likelihood[1:]))
+    np.testing.assert_allclose(model.noise[:, :2], 1e-4)
+    np.testing.assert_allclose(model.loadings[:, :2], 0.0, atol=1e-8)
