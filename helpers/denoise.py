@@ -61,7 +61,7 @@ __all__ = ["add_noise", "psnr", "default_betas", "patch_log_density", "patch_log
 
 LOG_2PI = float(np.log(2 * np.pi))
 BETA_FACTORS = (1.0, 4.0, 8.0, 16.0, 32.0)   # Zoran & Weiss: β = (1/σ²)·[1, 4, 8, 16, 32]
-FAST_STRIDE = 2            # fast mode: patch grid step (about 1/stride² of the patches)
+FAST_STRIDE = 3            # fast mode: patch grid step (about 1/stride² of the patches)
 FAST_ITERS_PER_BETA = 1    # fast mode: iterations per β
 CHUNK = 1024               # patches scored at once (a 9 MB feature buffer, reused)
 
@@ -280,7 +280,7 @@ def epll(noisy: ArrayLike, gmm: PatchGMM, sigma: float, *, betas: ArrayLike | No
     betas : increasing HQS penalties; default (1/σ²)·[1, 4, 8, 16, 32] (Zoran & Weiss).
     iters_per_beta : z-step/x-step rounds at each β (the paper: 1).
     mode : "exact" uses every overlapping patch (stride 1) in every round.  "fast" uses the
-        patches on a grid of step `stride` (default ``FAST_STRIDE`` = 2) with a random offset
+        patches on a grid of step `stride` (default ``FAST_STRIDE`` = 3) with a random offset
         per round (and the border rows/columns, so every pixel is covered): about
         1/stride² of the work per round.  Its PSNR cost is measured in benchmarks/denoise.py.
     stride : grid step for mode "fast" (1 <= stride <= patch_size).
@@ -368,15 +368,28 @@ class _Density:
                    spectra.matrices(1.0 / (spectra.eigvals + floor)), spectra.means)
 
     def __call__(self, Z: NDArray) -> tuple[NDArray, NDArray]:
-        """log p (N,) and ∇ log p (N, d) at the rows of `Z`, in chunks; r_k < 1e-12 skipped."""
-        logp, grad = np.empty(Z.shape[0]), np.zeros(Z.shape)
-        for s in range(0, Z.shape[0], CHUNK):
-            S = _scores(Z[s:s + CHUNK], self.table).astype(np.float64)   # (n, K)
+        """log p (N,) and ∇ log p (N, d) at the rows of `Z` (N, d), in chunks of patches.
+
+        Within a chunk each component k with r_k > 1e-10 somewhere adds r_k Σ_k⁻¹(z - μ_k):
+        by one matrix product over the whole chunk when it is responsible for many of its
+        patches, else over the gathered rows where it is.
+        """
+        N = Z.shape[0]
+        logp, grad = np.empty(N), np.zeros(Z.shape)
+        buffer = np.empty((min(CHUNK, N), self.table[0].shape[0]), dtype=self.table[0].dtype)
+        for s in range(0, N, CHUNK):
+            Zc = Z[s:s + CHUNK]
+            S = _scores(Zc, self.table, buffer).astype(np.float64)        # (n, K)
             logp[s:s + CHUNK] = lp = logsumexp(S, axis=1)
             R = np.exp(S - lp[:, None])
-            for k in np.flatnonzero(R.max(axis=0) > 1e-12):
-                idx = np.flatnonzero(R[:, k] > 1e-12)
-                grad[s + idx] -= R[idx, k, None] * ((Z[s + idx] - self.means[k]) @ self.precisions[k])
+            active = R > 1e-10
+            g = grad[s:s + CHUNK]
+            for k in np.flatnonzero(active.any(axis=0)):
+                rows = np.flatnonzero(active[:, k])
+                if 4 * rows.size > Zc.shape[0]:
+                    g -= R[:, k, None] * ((Zc - self.means[k]) @ self.precisions[k])
+                else:
+                    g[rows] -= R[rows, k, None] * ((Zc[rows] - self.means[k]) @ self.precisions[k])
         return logp, grad
 
 
@@ -423,7 +436,7 @@ def _gd_args(y, gmm, sigma, lam, floor, patch_size):
     y = _image(y, "noisy", min_side=positive_int(patch_size, "patch_size"))
     sigma = _sigma(sigma)
     lam = 1.0 / patch_size**2 if lam is None else positive_float(lam, "lam")
-    floor = sigma**2 / 4 if floor is None else float(floor)
+    floor = sigma**2 / 16 if floor is None else float(floor)
     if not np.isfinite(floor) or floor < 0:
         raise ValueError(f"floor: expected a finite variance >= 0, got {floor!r}")
     return y, sigma, lam, floor, _Spectra.of(gmm, patch_size)
@@ -434,7 +447,7 @@ def epll_energy(x: ArrayLike, noisy: ArrayLike, gmm: PatchGMM, sigma: float, *,
                 ) -> tuple[float, NDArray[np.float64]]:
     """E(x) = ||x - y||²/(2σ²) - λ·Σ_i log p(P_i x - DC) and its gradient (H, W), in float64.
 
-    `lam` defaults to 1/d and `floor` (variance added to every Σ_k) to σ²/4, as in
+    `lam` defaults to 1/d and `floor` (variance added to every Σ_k) to σ²/16, as in
     :func:`epll_gradient_descent`, which descends this function.
     """
     y, sigma, lam, floor, spectra = _gd_args(noisy, gmm, sigma, lam, floor, patch_size)
@@ -445,7 +458,7 @@ def epll_energy(x: ArrayLike, noisy: ArrayLike, gmm: PatchGMM, sigma: float, *,
 
 
 def epll_gradient_descent(noisy: ArrayLike, gmm: PatchGMM, sigma: float, *, lam: float | None = None,
-                          n_iter: int = 30, floor: float | None = None, momentum: float = 0.9,
+                          n_iter: int = 30, floor: float | None = None, momentum: float | None = None,
                           patch_size: int = 8, callback: Callback | None = None,
                           clip: bool = True) -> NDArray[np.float64]:
     """Denoise by gradient descent on E(x) = ||x - y||²/(2σ²) - λ·EPLL(x) (the lecture's view).
@@ -461,10 +474,11 @@ def epll_gradient_descent(noisy: ArrayLike, gmm: PatchGMM, sigma: float, *, lam:
     noisy, gmm, sigma : as for :func:`epll`.
     lam : prior weight λ; default 1/d (every pixel is in d patches, so its prior counts once).
     n_iter : gradient steps (each costs about one exact HQS round).
-    floor : variance added to every Σ_k (default σ²/4).  Without it the smallest eigenvalues
+    floor : variance added to every Σ_k (default σ²/16).  Without it the smallest eigenvalues
         (≈ 1e-6, quantisation noise) make L huge and descent crawl; the floor trades a
-        slightly smoother prior for a condition number near 1 + 4λd.
-    momentum : Nesterov momentum coefficient in [0, 1).
+        slightly smoother prior for a condition number κ ≤ 1 + λdσ²/floor (17 by default).
+    momentum : Nesterov momentum coefficient in [0, 1); default (√κ - 1)/(√κ + 1), the
+        classical choice for a quadratic with condition number κ.
     callback : ``callback(step, x)`` after every step, x unclipped.
 
     Returns
@@ -473,11 +487,15 @@ def epll_gradient_descent(noisy: ArrayLike, gmm: PatchGMM, sigma: float, *, lam:
     """
     y, sigma, lam, floor, spectra = _gd_args(noisy, gmm, sigma, lam, floor, patch_size)
     n_iter = positive_int(n_iter, "n_iter")
-    if not 0 <= momentum < 1:
-        raise ValueError(f"momentum: expected a value in [0, 1), got {momentum!r}")
     density = _Density.of(spectra, floor, dtype=np.float32)
     min_var = float(np.min(spectra.eigvals[:, 1:])) + floor        # [:, 0] is the DC direction
-    step = 1.0 / (1.0 / sigma**2 + lam * patch_size**2 / max(min_var, 1e-12))
+    L = 1.0 / sigma**2 + lam * patch_size**2 / max(min_var, 1e-12)   # curvature bound
+    step = 1.0 / L
+    if momentum is None:
+        root = np.sqrt(L * sigma**2)                                # √κ with κ = L / (1/σ²)
+        momentum = float((root - 1) / (root + 1))
+    if not 0 <= momentum < 1:
+        raise ValueError(f"momentum: expected a value in [0, 1), got {momentum!r}")
     x, x_prev = y.copy(), y.copy()
     for t in range(1, n_iter + 1):
         v = x + momentum * (x - x_prev)                              # Nesterov look-ahead
