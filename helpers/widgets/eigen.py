@@ -36,9 +36,12 @@ def component_browser(gmm, *, n_vectors: int = 16, n_samples: int = 16, seed: in
         rng = np.random.default_rng([seed, k])
         z = rng.standard_normal((n_samples, len(vals)))
         X = np.asarray(gmm.means[k], float) + (z * np.sqrt(np.clip(vals, 0, None))) @ vecs.T
-        patch_grid(fig.add_subplot(grid[0, 2]), X, ncols=4, title="samples (own grey scale each)")
-        patch_grid(fig.add_subplot(grid[1, 2]), X, ncols=4, normalise="global",
-                   title="samples (one grey scale)")
+        for row, (norm, title) in enumerate((("each", "samples (own grey scale each)"),
+                                              ("global", "samples (one grey scale)"))):
+            ax = fig.add_subplot(grid[row, 2])
+            patch_grid(ax, X, ncols=4, normalise=norm, title=title)
+            for side in ax.spines.values():
+                side.set_visible(False)
         plt.show()
 
     slider = int_slider("component (rank by π)", 1, 1, gmm.n_components, continuous_update=False)
