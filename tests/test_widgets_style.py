@@ -100,3 +100,18 @@ def test_nbconvert_html_shows_the_static_picture_when_no_widget_state_is_saved()
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("demo(...)", outputs=[out])])
     html, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
     assert f'src="data:image/png;base64,{bundle["image/png"][:60]}' in html
+
+
+def test_demo_sizes_one_label_column_for_its_longest_label():
+    from helpers.widgets._style import CHAR_PX, TRACK_PX
+    controls = {"lr": float_slider("η (learning rate)", 1.0, 0.1, 2.0, 0.1, unit="1/curvature"),
+                "b": float_slider("β", 0.9, 0.0, 0.99, 0.01)}
+    d = demo(_draw_factory([], False), controls)
+    widths = {c.style.description_width for c in controls.values()}
+    assert len(widths) == 1, "the sliders of one demo share one label column, so their tracks line up"
+    label_px = int(widths.pop().removesuffix("px"))
+    assert label_px >= CHAR_PX * len("η (learning rate) [1/curvature]")
+    assert controls["lr"].layout is not controls["b"].layout
+    assert controls["lr"].layout.width == f"{label_px + TRACK_PX}px"
+    assert controls["lr"].tooltip == "η (learning rate) [1/curvature]"
+    assert d.children[0].layout.flex_flow == "row wrap", "narrow windows put sliders below each other"

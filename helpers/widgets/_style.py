@@ -20,8 +20,11 @@ from typing import Any, Callable
 import ipywidgets as w
 import matplotlib.pyplot as plt
 
-SLIDER_LAYOUT = w.Layout(width="420px")
+SLIDER_LAYOUT = w.Layout(width="420px")      # a slider on its own; demo() resizes its sliders
 SLIDER_STYLE = {"description_width": "150px"}
+TRACK_PX = 290          # slider track plus readout, in CSS pixels
+CHAR_PX = 7.2           # mean advance of JupyterLab's 13 px UI font (measured in Chromium)
+LABEL_PX = (110, 300)   # label column width: at least, at most
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 STATIC_NOTE = ("Static picture at the default values{values}. Run the notebook in Jupyter "
                "to move the sliders.")
@@ -35,7 +38,7 @@ def float_slider(label: str, value: float, min: float, max: float, step: float, 
     redrawn once when the slider is released rather than for every step it passes.
     """
     desc = f"{label} [{unit}]" if unit else label
-    return w.FloatSlider(value=value, min=min, max=max, step=step, description=desc,
+    return w.FloatSlider(value=value, min=min, max=max, step=step, description=desc, tooltip=desc,
                          continuous_update=continuous_update, readout_format=readout_format,
                          layout=SLIDER_LAYOUT, style=SLIDER_STYLE)
 
@@ -44,8 +47,21 @@ def int_slider(label: str, value: int, min: int, max: int, step: int = 1, *, uni
                continuous_update: bool = True) -> w.IntSlider:
     """An IntSlider labelled "label [unit]" in the course style."""
     desc = f"{label} [{unit}]" if unit else label
-    return w.IntSlider(value=value, min=min, max=max, step=step, description=desc,
+    return w.IntSlider(value=value, min=min, max=max, step=step, description=desc, tooltip=desc,
                        continuous_update=continuous_update, layout=SLIDER_LAYOUT, style=SLIDER_STYLE)
+
+
+def fit_labels(controls: list[w.Widget]) -> None:
+    """Give `controls` one label column wide enough for the longest description (so no label is
+    cut off and the tracks line up), each with its own layout of that width plus the track."""
+    lengths = [len(c.description) for c in controls if getattr(c, "description", "")]
+    if not lengths:
+        return
+    label = int(min(max(CHAR_PX * max(lengths) + 16, LABEL_PX[0]), LABEL_PX[1]))
+    for c in controls:
+        if hasattr(c.style, "description_width"):
+            c.style.description_width = f"{label}px"
+            c.layout = w.Layout(width=f"{label + TRACK_PX}px")
 
 
 class Demo(w.VBox):
@@ -146,5 +162,7 @@ def demo(update: Callable[..., None], controls: dict[str, w.ValueWidget], *, col
     store: dict[str, bytes | None] = {}
     out = w.interactive_output(_capture_first_figure(update, note, store), controls)
     items = list(controls.values())
-    rows = [w.HBox(items[i:i + columns]) for i in range(0, len(items), columns)]
+    fit_labels(items)
+    wrap = w.Layout(flex_flow="row wrap")  # a narrow window puts the sliders below each other
+    rows = [w.HBox(items[i:i + columns], layout=wrap) for i in range(0, len(items), columns)]
     return Demo([*rows, out], static_png=store.get("png"), note=note)

@@ -55,6 +55,10 @@ _DEMOS = """() => {
 _WIDGETS_DRAWN = """() => ![...window.__nb.node.querySelectorAll('.jp-OutputArea-output')]
   .some(n => n.textContent.startsWith('Loading widget'))"""
 
+# Slider labels the browser had to cut off (drawn with an ellipsis).
+_TRUNCATED = """() => [...window.__nb.node.querySelectorAll('.widget-slider .widget-label')]
+  .filter(l => l.scrollWidth > l.clientWidth + 1).map(l => l.textContent)"""
+
 _IMAGES = "(root) => [...root.querySelectorAll('img')].map(i => i.src).join('|')"
 
 _CLOSE = """async () => {
@@ -76,6 +80,7 @@ class NotebookRun:
     figures: int                   # <img> outputs in the notebook (inline figures, widget output)
     sliders: int                   # rendered ipywidgets slider handles
     demos_moved: list[bool] = field(default_factory=list)  # per demo with slider+figure: image changed
+    truncated_labels: list[str] = field(default_factory=list)  # slider labels cut off by the browser
     seconds_total: float = 0.0
 
     def unexpected_errors(self) -> list[dict]:
@@ -120,7 +125,8 @@ def run_notebook(page, path: str, screenshot: Path | None = None, *,
         figures = page.locator(".jp-Notebook .jp-OutputArea-output img").count()
         sliders = page.locator(".jp-Notebook .widget-slider .noUi-handle").count()
         run = NotebookRun(kernel=kernel, seconds_run=seconds_run, errors=state["errors"],
-                          stopped_early=state["stopped"], figures=figures, sliders=sliders)
+                          stopped_early=state["stopped"], figures=figures, sliders=sliders,
+                          truncated_labels=page.evaluate(_TRUNCATED))
         first_demo = None
         for i, demo in enumerate(demos):
             if demo["sliders"] and demo["images"]:

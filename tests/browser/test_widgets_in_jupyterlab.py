@@ -37,6 +37,7 @@ WIDGET_LECTURES = [p for p in sorted((ROOT / "lectures").glob("[0-9][0-9]_*.ipyn
 def _report(name: str, run) -> None:
     line = (f"{name}: run all {run.seconds_run:.1f} s, total {run.seconds_total:.1f} s, "
             f"{run.figures} figures, {run.sliders} sliders, demos moved {run.demos_moved}, "
+            f"labels cut off {run.truncated_labels}, "
             f"errors {[e['ename'] for e in run.errors]}")
     print(line)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -70,7 +71,7 @@ DEMO = '''def draw(freq, amplitude):
     plt.show()
 
 demo(draw, {{"freq": float_slider("frequency", 1.0, 0.5, 5.0, 0.25, unit="Hz", continuous_update=False),
-            "amplitude": int_slider("amplitude", 1, 1, 5)}})'''
+            "amplitude": int_slider("amplitude of the wave", 1, 1, 5, unit="signal units")}})'''
 
 
 def test_machinery_on_a_small_widget_notebook(lab, lab_page):
@@ -87,6 +88,7 @@ def test_machinery_on_a_small_widget_notebook(lab, lab_page):
     assert not run.stopped_early and not run.unexpected_errors(), run.errors
     assert [e["ename"] for e in run.errors] == ["NotImplementedError"]
     assert run.sliders == 2 and run.demos_moved == [True]
+    assert run.truncated_labels == [], "demo() must size the label column to the longest label"
     assert run.figures == 1, "JupyterLab must draw the live widget, not also its static fallback picture"
 
 
@@ -133,6 +135,7 @@ def test_lecture_widgets_work_in_jupyterlab(lab, lab_page, lecture: Path):
     assert run.figures >= 1, f"{lecture.name}: no figure was rendered"
     assert run.sliders >= 1, f"{lecture.name}: no ipywidgets slider was rendered"
     assert run.demos_moved, f"{lecture.name}: no demo with a slider above a figure was found"
+    assert not run.truncated_labels, f"{lecture.name}: slider labels cut off: {run.truncated_labels}"
     assert all(run.demos_moved), \
         f"{lecture.name}: moving the first slider of demo(s) {[i for i, m in enumerate(run.demos_moved) if not m]} " \
         "did not change the figure"
