@@ -106,7 +106,7 @@ def test_demo_sizes_one_label_column_for_its_longest_label():
     from helpers.widgets._style import CHAR_PX, TRACK_PX
     controls = {"lr": float_slider("η (learning rate)", 1.0, 0.1, 2.0, 0.1, unit="1/curvature"),
                 "b": float_slider("β", 0.9, 0.0, 0.99, 0.01)}
-    d = demo(_draw_factory([], False), controls)
+    d = demo(lambda lr, b: _draw_factory([], False)(lr, 1), controls)
     widths = {c.style.description_width for c in controls.values()}
     assert len(widths) == 1, "the sliders of one demo share one label column, so their tracks line up"
     label_px = int(widths.pop().removesuffix("px"))
