@@ -80,6 +80,7 @@ class NotebookRun:
     figures: int                   # <img> outputs in the notebook (inline figures, widget output)
     sliders: int                   # rendered ipywidgets slider handles
     demos_moved: list[bool] = field(default_factory=list)  # per demo with slider+figure: image changed
+    redraw_seconds: list[float] = field(default_factory=list)  # per moved demo: key press to new image
     truncated_labels: list[str] = field(default_factory=list)  # slider labels cut off by the browser
     seconds_total: float = 0.0
 
@@ -89,13 +90,15 @@ class NotebookRun:
                 if not (e["ename"] == "NotImplementedError" and "raises-exception" in e["tags"])]
 
 
-def _move_first_slider(page, root, redraw_timeout_ms: int) -> bool:
-    """Press an arrow key on the demo's first slider; True when its figure's image data changed."""
+def _move_first_slider(page, root, redraw_timeout_ms: int) -> float | None:
+    """Press an arrow key on the demo's first slider; seconds until its figure's image data
+    changed (key press to new image in the page), or None if it did not change."""
     handle = root.locator(".widget-slider .noUi-handle").first
     handle.scroll_into_view_if_needed()
     before_images = root.evaluate(_IMAGES)
     before_value = handle.get_attribute("aria-valuenow")
     handle.focus()
+    start = time.perf_counter()
     handle.press("ArrowRight")
     if handle.get_attribute("aria-valuenow") == before_value:  # already at its maximum
         handle.press("ArrowLeft")
@@ -106,9 +109,9 @@ def _move_first_slider(page, root, redraw_timeout_ms: int) -> bool:
             arg=[root.element_handle(), before_images], timeout=redraw_timeout_ms)
     except Exception as err:  # noqa: BLE001 - playwright's TimeoutError
         if "Timeout" in type(err).__name__ or "Timeout" in str(err):
-            return False
+            return None
         raise
-    return True
+    return time.perf_counter() - start
 
 
 def run_notebook(page, path: str, screenshot: Path | None = None, *,
@@ -132,7 +135,10 @@ def run_notebook(page, path: str, screenshot: Path | None = None, *,
             if demo["sliders"] and demo["images"]:
                 root = page.locator(f'[data-test-root="{i}"]')
                 first_demo = first_demo or root
-                run.demos_moved.append(_move_first_slider(page, root, redraw_timeout_ms))
+                seconds = _move_first_slider(page, root, redraw_timeout_ms)
+                run.demos_moved.append(seconds is not None)
+                if seconds is not None:
+                    run.redraw_seconds.append(round(seconds, 2))
         if screenshot is not None:
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             if first_demo is not None:

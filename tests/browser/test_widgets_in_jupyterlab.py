@@ -37,7 +37,7 @@ WIDGET_LECTURES = [p for p in sorted((ROOT / "lectures").glob("[0-9][0-9]_*.ipyn
 def _report(name: str, run) -> None:
     line = (f"{name}: run all {run.seconds_run:.1f} s, total {run.seconds_total:.1f} s, "
             f"{run.figures} figures, {run.sliders} sliders, demos moved {run.demos_moved}, "
-            f"labels cut off {run.truncated_labels}, "
+            f"redraw {run.redraw_seconds} s, labels cut off {run.truncated_labels}, "
             f"errors {[e['ename'] for e in run.errors]}")
     print(line)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
