@@ -5,6 +5,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NB     ?= solutions/*.ipynb
+# Two pytest workers on two cores: one BLAS thread each, so the kernels do not oversubscribe
+# the cores (OpenBLAS threads spinning against each other made notebooks 5-10x slower).
+TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 LAB_ARGS ?=        # e.g. LAB_ARGS="--no-browser --port 8890"
 
 .PHONY: lab test lectures check-lectures solutions install test-browser benchmarks clean
@@ -23,7 +26,7 @@ lab: install
 
 ## Unit tests of helpers/, repository checks, and nbval over solutions/ and lectures/.
 test: install
-	$(BIN)/python -m pytest -n 2 --dist loadscope
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadscope
 
 ## Regenerate the student notebooks in lectures/ from solutions/.
 lectures: install
