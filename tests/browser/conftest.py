@@ -86,6 +86,15 @@ def _write_settings(folder: Path) -> None:
         path.write_text(json.dumps(values), encoding="utf-8")
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: SIGTERM the server if pytest itself is killed (a CI timeout), so none is left over."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _stop(proc: subprocess.Popen) -> None:
     """Stop the server and its kernels (its own process group): SIGTERM, then SIGKILL."""
     if proc.poll() is not None:
@@ -121,7 +130,8 @@ def lab(tmp_path_factory) -> Lab:
            "--ServerApp.allow_root=True", f"--ServerApp.root_dir={dirs['root']}",
            "--LabApp.expose_app_in_browser=True"]
     with open(log, "w", encoding="utf-8") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=_die_with_parent if sys.platform == "linux" else None)
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + SERVER_START_TIMEOUT
