@@ -94,22 +94,23 @@ def speed(n: int, k: int, iters: int, repeat: int, reg_covar: float) -> None:
     ref_ll = models["sklearn float64"].score(X)
     ref_wall, ref_cpu = best["sklearn float64"]
     print(f"\n{'method':<16} {'wall [s]':>9} {'speed-up':>9} {'GFLOP/s':>8} {'CPU [s]':>8} "
-          f"{'CPU ratio':>9} {'final mean LL':>14} {'rel. diff':>10}")
+          f"{'CPU ratio':>9} {'GFLOP/CPU-s':>11} {'final mean LL':>14} {'rel. diff':>10}")
     for name, (wall, cpu) in best.items():
         ll = models[name].score(X)
         rel = abs(ll - ref_ll) / abs(ref_ll)
         print(f"{name:<16} {wall:9.2f} {ref_wall / wall:8.2f}x {flop / wall / 1e9:8.1f} {cpu:8.2f} "
-              f"{ref_cpu / cpu:8.2f}x {ll:14.8f} {rel:10.2e}")
+              f"{ref_cpu / cpu:8.2f}x {flop / cpu / 1e9:11.1f} {ll:14.8f} {rel:10.2e}")
     print("\nwall = elapsed time (best of the repeats); CPU = process CPU time summed over BLAS threads;"
-          "\nGFLOP/s = 4·N·K·d²·iterations / wall; rel. diff = |LL - LL_sklearn| / |LL_sklearn|, both"
+          "\nGFLOP/s = 4·N·K·d²·iterations / wall, GFLOP/CPU-s the same per CPU second (on a shared"
+          "\nmachine the closer measure of the BLAS bound); rel. diff = |LL - LL_sklearn| / |LL_sklearn|, both"
           "\nmodels scored by the same float64 code.")
 
 
-def memory(n: int, k: int, iters: int, dtype: str) -> None:
+def memory(n: int, k: int, iters: int, dtype: str, threads: int | None) -> None:
     if os.environ.get("_EM_BENCH_CHILD") != "1":  # measure in a fresh process
         env = dict(os.environ, _EM_BENCH_CHILD="1")
         cmd = [sys.executable, __file__, "--memory", "--n", str(n), "--k", str(k),
-               "--iters", str(iters), "--dtype", dtype]
+               "--iters", str(iters), "--dtype", dtype] + (["--threads", str(threads)] if threads else [])
         sys.exit(subprocess.run(cmd, env=env).returncode)
     X = patches(n)
     after_data = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> None:
         from threadpoolctl import threadpool_limits
         threadpool_limits(a.threads)
     if a.memory:
-        memory(a.n or 2_000_000, a.k or 200, a.iters or 2, a.dtype)
+        memory(a.n or 2_000_000, a.k or 200, a.iters or 2, a.dtype, a.threads)
     else:
         speed(a.n or 100_000, a.k or 20, a.iters or 20, a.repeat, a.reg_covar)
 
