@@ -409,7 +409,7 @@ _FIT_DOC = """
     X : (N, d) data, float32 or float64 (other numeric types are converted).  Never copied.
     n_components : K, at most N.
     max_iter : maximum number of M steps (0 returns the initial model).
-    tol : stop when |objective_t - objective_{{t-1}}| < tol·|objective_t| (relative change of
+    tol : stop when |objective_t - objective_{t-1}| < tol·|objective_t| (relative change of
         the mean log-likelihood); ``tol=0`` runs exactly ``max_iter`` iterations.
     reg_covar : added to the diagonal of every covariance (>= 0); keeps them positive definite.
     init : ``"kmeans++"`` (default; k-means++ seeding), ``"random"`` (K distinct data points),
