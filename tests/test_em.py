@@ -233,3 +233,16 @@ def test_step_errors_name_the_argument():
         em.elbo(X_OK, np.full((20, 3), 1 / 3), gmm)
     with pytest.raises(ValueError, match=r"^X: expected 2 columns"):
         em.e_step(np.zeros((4, 3)), gmm)
+
+
+def test_data_far_from_the_origin_give_the_same_covariances():
+    """Second moments about the previous means (and the data shift) lose no digits: the fit of
+    X + 1e6 is the fit of X moved by 1e6, although Σ x xᵀ would cancel 12 of 16 digits."""
+    rng = np.random.default_rng(12)
+    X = blobs(rng, 600, 2, 3, spread=3)
+    init = broad_init(X, 2, rng)
+    near, _ = em.fit_em(X, 2, init=init, max_iter=10, tol=0, chunk_size=100)
+    moved = GMM(init.weights, init.means + 1e6, init.covs)
+    far, _ = em.fit_em(X + 1e6, 2, init=moved, max_iter=10, tol=0, chunk_size=100)
+    np.testing.assert_allclose(far.covs, near.covs, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(far.means - 1e6, near.means, atol=1e-6)
