@@ -374,7 +374,8 @@ class _Density:
     @classmethod
     def of(cls, spectra: _Spectra, floor: float, dtype=np.float64) -> "_Density":
         return cls(spectra.score_table(floor, dtype=dtype),
-                   spectra.matrices(1.0 / (spectra.eigvals + floor)), spectra.means)
+                   spectra.matrices(1.0 / (spectra.eigvals + floor)).astype(dtype),
+                   spectra.means.astype(dtype))
 
     def __call__(self, Z: NDArray, block: int = 16 * CHUNK) -> tuple[NDArray, NDArray]:
         """log p (N,) and ∇ log p (N, d) at the rows of `Z` (N, d), in blocks of patches.
@@ -387,7 +388,7 @@ class _Density:
         logp, grad = np.empty(N), np.zeros(Z.shape)
         buffer = _buffer(N, self.table)
         for b in range(0, N, block):
-            Zb = Z[b:b + block]
+            Zb = Z[b:b + block].astype(self.means.dtype)
             S = np.concatenate([_scores(Zb[s:s + CHUNK], self.table, buffer)
                                 for s in range(0, Zb.shape[0], CHUNK)]).astype(np.float64)
             logp[b:b + block] = lp = logsumexp(S, axis=1)
@@ -410,7 +411,8 @@ def patch_log_density_grad(Z: ArrayLike, gmm: PatchGMM, floor: float = 0.0
         log p(z) = log Σ_k π_k N(z; μ_k, Σ_k),
         ∇ log p(z) = -Σ_k r_k(z) Σ_k⁻¹ (z - μ_k),   r_k(z) = π_k N(z; μ_k, Σ_k) / p(z).
 
-    `floor` is added to every covariance's diagonal (Σ_k + floor·I).  float64 throughout;
+    `floor` is added to every covariance's diagonal (Σ_k + floor·I).  float64 throughout
+    (gradient descent uses the same code in float32);
     patches are processed in chunks and components with r_k < 1e-12 are skipped.
     """
     Z = as_float_array(Z, "Z", ndim=2, dtype=np.float64)
