@@ -7,6 +7,7 @@ from typing import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
 from numpy.typing import ArrayLike
 
 from ._style import WIDTH, figure, show_image
@@ -52,6 +53,7 @@ def plot_psnr_curves(ax, curves: Mapping[str, Sequence[float]], *, noisy_psnr: f
         ax.plot(np.arange(1, len(values) + 1), values, marker="o", ms=3, label=label)
     if noisy_psnr is not None:
         ax.axhline(noisy_psnr, color="0.5", ls="--", lw=1, label="noisy input")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("PSNR [dB]")
     ax.set_title(title)
