@@ -8,7 +8,7 @@ from scipy.special import logsumexp
 
 from ._common import call, expect_shape, fail, passed
 
-__all__ = ["check_log_density_grad", "reference_log_density_grad"]
+__all__ = ["check_log_density_grad"]
 
 EX = "Exercise 7.1"
 
