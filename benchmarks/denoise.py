@@ -144,7 +144,17 @@ def table(gmm, single, names: list[str], sigmas: tuple[int, ...]) -> tuple[str, 
     return "\n".join(rows), results
 
 
-def speed(gmm, repeat: int) -> str:
+def _blas_threads(n: int | None):
+    """Context manager limiting BLAS to `n` threads (threadpoolctl, if installed), else a no-op."""
+    try:
+        from threadpoolctl import threadpool_limits
+        return threadpool_limits(n, user_api="blas")
+    except ImportError:
+        import contextlib
+        return contextlib.nullcontext()
+
+
+def speed(gmm, repeat: int, threads: tuple[int, ...]) -> str:
     """Exact vs fast EPLL on camera, σ = 25, in this process, interleaved; PSNR cost on every image."""
     sigma = 25 / 255
     names = images.names("test")
@@ -154,29 +164,35 @@ def speed(gmm, repeat: int) -> str:
     feats = d * (d + 1) // 2 + d
 
     def flops(mode: str) -> float:
-        rounds = len(denoise.default_betas(sigma))
-        n = 0
-        rng = np.random.default_rng(0)
-        for _ in range(rounds):   # count the patches each round scores
-            off = rng.integers(0, denoise.FAST_STRIDE, 2) if mode == "fast" else (0, 0)
-            step = denoise.FAST_STRIDE if mode == "fast" else 1
+        """Scoring flops (the GEMM of patch features against all components), all rounds."""
+        n, rng = 0, np.random.default_rng(0)
+        step = denoise.FAST_STRIDE if mode == "fast" else 1
+        for _ in range(len(denoise.default_betas(sigma))):   # the offsets epll draws
+            off = rng.integers(0, step, size=2) if step > 1 else (0, 0)
             n += (len(denoise._grid(y.shape[0], 8, step, int(off[0])))
                   * len(denoise._grid(y.shape[1], 8, step, int(off[1]))))
         return 2.0 * n * K * feats
 
-    times: dict[str, list[float]] = {"exact": [], "fast": []}
+    runs = [(mode, t) for t in threads for mode in ("exact", "fast")]
+    times: dict[tuple[str, int], list[float]] = {r: [] for r in runs}
+    denoise.epll(y, gmm, sigma, mode="fast")                   # warm-up (page faults, caches)
     for _ in range(repeat):
-        for mode in ("exact", "fast"):
-            t = time.perf_counter()
-            denoise.epll(y, gmm, sigma, mode=mode, rng=np.random.default_rng(0))
-            times[mode].append(time.perf_counter() - t)
-    lines = [f"EPLL on camera 256×256, σ = 25, K = {K}, {repeat} runs each (interleaved):", "",
-             "| mode | min s | median s | scoring GFLOP | GFLOP/s at min |", "|---|---|---|---|---|"]
-    for mode, ts in times.items():
+        for mode, t in runs:
+            with _blas_threads(t):
+                start = time.perf_counter()
+                denoise.epll(y, gmm, sigma, mode=mode, rng=np.random.default_rng(0))
+                times[(mode, t)].append(time.perf_counter() - start)
+    lines = [f"EPLL on camera 256×256, σ = 25, K = {K}, {repeat} runs of each (interleaved, one process); "
+             f"load average {os.getloadavg()[0]:.1f} at the end.", "",
+             "| mode | BLAS threads | min s | median s | scoring GFLOP | GFLOP/s at min |",
+             "|---|---|---|---|---|---|"]
+    for (mode, t), ts in times.items():
         f = flops(mode) / 1e9
-        lines.append(f"| {mode} | {min(ts):.2f} | {np.median(ts):.2f} | {f:.0f} | {f / min(ts):.0f} |")
-    lines += ["", f"speed-up of fast at min: {min(times['exact']) / min(times['fast']):.2f}×", "",
-              "| image | exact PSNR | fast PSNR | fast − exact |", "|---|---|---|---|"]
+        lines.append(f"| {mode} | {t} | {min(ts):.2f} | {np.median(ts):.2f} | {f:.0f} | {f / min(ts):.0f} |")
+    for t in threads:
+        lines.append(f"\nspeed-up of fast over exact with {t} BLAS thread(s), at min: "
+                     f"{min(times[('exact', t)]) / min(times[('fast', t)]):.1f}×")
+    lines += ["", "| image | exact PSNR | fast PSNR | fast − exact |", "|---|---|---|---|"]
     diffs = []
     for idx, name in enumerate(names):
         c = images.load(name)
@@ -233,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--schedule", action="store_true", help="compare β schedules at σ = 25")
     ap.add_argument("--tune-tv", action="store_true", help="TV weight search on a training image")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--threads", nargs="*", type=int, default=[1, 2],
+                    help="--speed: BLAS thread counts to compare (needs threadpoolctl)")
     ap.add_argument("--model", type=int, default=200, help="shipped model: number of components")
     ap.add_argument("--images", nargs="*", default=None, help="subset of the test images (default: all)")
     ap.add_argument("--sigmas", nargs="*", type=int, default=list(SIGMAS))
@@ -245,18 +263,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     gmm = pretrained.load(args.model)
     if args.speed:
-        print(speed(gmm, args.repeat))
+        print(f"Machine: {machine()}\n")
+        print(speed(gmm, args.repeat, tuple(args.threads)))
         return 0
     if args.schedule:
         print(schedule(gmm))
         return 0
     single = pretrained.load(1)
     start = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    env = "".join(f"{v}={os.environ[v]} " for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS") if v in os.environ)
     info = machine()
     text, _ = table(gmm, single, args.images or images.names("test"), tuple(args.sigmas))
     doc = "\n".join([
         "# Denoising benchmark", "",
-        f"Command: `python {' '.join(['benchmarks/denoise.py', *(argv if argv is not None else sys.argv[1:])])}` "
+        f"Command: `{env}python {' '.join(['benchmarks/denoise.py', *(argv if argv is not None else sys.argv[1:])])}` "
         f"({start}). Machine: {info}.", "",
         "Cells: PSNR (dB) / SSIM / seconds. Images 256×256 from `data/images/test`, noise seed "
         "1000·σ + image index, σ on the 0..255 scale. Parameters: see the docstring of "
