@@ -415,7 +415,7 @@ def patch_log_density_grad(Z: ArrayLike, gmm: PatchGMM, floor: float = 0.0
 
     `floor` is added to every covariance's diagonal (Σ_k + floor·I).  float64 throughout
     (gradient descent uses the same code in float32);
-    patches are processed in chunks and components with r_k < 1e-12 are skipped.
+    patches are processed in blocks and components with r_k <= 1e-10 are skipped.
     """
     Z = as_float_array(Z, "Z", ndim=2, dtype=np.float64)
     size = int(round(np.sqrt(Z.shape[1])))
