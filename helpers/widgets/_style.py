@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import ipywidgets as w
 import matplotlib.pyplot as plt
+from matplotlib.transforms import offset_copy
 
 SLIDER_LAYOUT = w.Layout(width="420px")      # a slider on its own; demo() resizes its sliders
 SLIDER_STYLE = {"description_width": "150px"}
@@ -100,8 +101,9 @@ def _png_with_note(fig: plt.Figure, note: str) -> bytes | None:
     """The figure as PNG (as the inline backend draws it) with `note` in small italics below."""
     wrapped = textwrap.fill(note, width=max(40, int(fig.get_figwidth() * 14)))
     for parse_math in (True, False):  # a label with unbalanced $ cannot be typeset as maths
+        below = offset_copy(fig.transFigure, fig=fig, y=-6, units="points")  # a gap under the axes
         text = fig.text(0.5, 0.0, wrapped, ha="center", va="top", fontsize=8, style="italic",
-                        color="0.3", parse_math=parse_math)
+                        color="0.3", parse_math=parse_math, transform=below)
         try:
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches="tight", facecolor="white")
