@@ -27,6 +27,8 @@ def execute(path: Path, timeout: int = 300) -> float:
     client.execute()
     seconds = time.perf_counter() - start
     normalise_metadata(nb)
+    for cell in nb.cells:  # per-cell timestamps only make diffs noisy
+        cell.metadata.pop("execution", None)
     nbformat.write(nb, path)
     return seconds
 
