@@ -18,7 +18,6 @@ implied full covariances) for sampling, plotting eigenvectors, or comparing with
 """
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -28,6 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import linalg
 from scipy.special import logsumexp
 
+from ._npz import load_tagged, save_tagged
 from ._validation import as_data, as_float_array, as_mean, as_rng, positive_float, positive_int
 from .mixture import GMM
 
@@ -185,8 +185,8 @@ class MFA:
 
     def save(self, path: str | Path) -> None:
         """Write the model to a ``.npz`` file (no pickles)."""
-        np.savez(path, kind=np.array(_KIND), weights=self.weights, means=self.means,
-                 loadings=self.loadings, noise=self.noise)
+        save_tagged(path, "kind", _KIND, weights=self.weights, means=self.means,
+                    loadings=self.loadings, noise=self.noise)
 
     @classmethod
     def load(cls, path: str | Path) -> "MFA":
@@ -194,20 +194,7 @@ class MFA:
 
         A missing, damaged or foreign file raises ``ValueError`` starting with ``path``.
         """
-        try:
-            with np.load(path, allow_pickle=False) as f:
-                if not hasattr(f, "files"):
-                    raise ValueError("a plain .npy array, not an .npz archive")
-                if "kind" not in f.files or str(f["kind"]) != _KIND:
-                    raise ValueError(f"not a saved MFA (no entry 'kind' = {_KIND!r})")
-                params = {k: f[k] for k in ("weights", "means", "loadings", "noise")}
-        except FileNotFoundError:
-            raise ValueError(f"path: no such file {str(path)!r}") from None
-        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as err:
-            if "pickle" in str(err):  # numpy's message for bytes that are neither .npy nor .npz
-                err = ValueError("not an .npz archive")
-            raise ValueError(f"path: {str(path)!r}: {err}") from None
-        return cls(**params)
+        return cls(**load_tagged(path, "kind", _KIND, ("weights", "means", "loadings", "noise"), "MFA"))
 
 
 def _inverse_factor(M: NDArray) -> NDArray:

@@ -22,7 +22,6 @@ is the opt-in fast path (about 2x faster, ~1e-5 relative accuracy) for denoising
 """
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from os import PathLike
@@ -31,6 +30,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 from scipy.special import logsumexp
 
+from ._npz import load_tagged, save_tagged
 from ._validation import as_data, as_float_array, as_rng, cholesky, positive_int
 
 __all__ = ["GMM", "ComponentScorer", "precision_cholesky", "LOG_2PI"]
@@ -253,8 +253,7 @@ class GMM:
     # ------------------------------------------------------------------ save/load
     def save(self, path: str | PathLike) -> None:
         """Write the parameters to `path` as an uncompressed ``.npz`` (dtype preserved)."""
-        np.savez(path, format=np.array(FORMAT), weights=self.weights, means=self.means,
-                 covs=self.covs)
+        save_tagged(path, "format", FORMAT, weights=self.weights, means=self.means, covs=self.covs)
 
     @classmethod
     def load(cls, path: str | PathLike) -> "GMM":
@@ -262,24 +261,7 @@ class GMM:
 
         A missing, damaged or foreign file raises ``ValueError`` starting with ``path``.
         """
-        try:
-            f = np.load(path, allow_pickle=False)
-            if not isinstance(f, np.lib.npyio.NpzFile):
-                raise ValueError("a plain .npy array, not an .npz archive")
-            with f:
-                missing = {"format", "weights", "means", "covs"} - set(f.files)
-                if missing:
-                    raise ValueError(f"missing entries {sorted(missing)} (found {sorted(f.files)})")
-                if str(f["format"]) != FORMAT:
-                    raise ValueError(f"format tag {str(f['format'])!r}, expected {FORMAT!r}")
-                params = {k: f[k] for k in ("weights", "means", "covs")}
-        except FileNotFoundError:
-            raise ValueError(f"path: no such file {str(path)!r}") from None
-        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as err:
-            if "pickle" in str(err):  # numpy's message for bytes that are neither .npy nor .npz
-                err = ValueError("not an .npz archive")
-            raise ValueError(f"path: {str(path)!r} is not a GMM saved by GMM.save ({err})") from None
-        return cls(**params)
+        return cls(**load_tagged(path, "format", FORMAT, ("weights", "means", "covs"), "GMM"))
 
 
 def _cholesky_stack(covs: NDArray[np.float64], single: bool) -> NDArray[np.float64]:
