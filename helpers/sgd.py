@@ -519,7 +519,6 @@ def params_from_gmm(gmm: GMM, eps: float = DEFAULT_EPS) -> Params:
 
 def _init_gmm_params(X: NDArray, K: int, eps: float, rng: np.random.Generator) -> Params:
     """K distinct random data points as means, every Σ_k the data covariance, equal weights."""
-    d = X.shape[1]
     A0 = np.linalg.cholesky(_preconditioner(X, eps))
     return {"w": np.zeros(K), "means": X[rng.choice(X.shape[0], size=K, replace=False)].copy(),
             "A": np.repeat(A0[None], K, axis=0)}

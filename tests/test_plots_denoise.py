@@ -1,21 +1,10 @@
 """Smoke tests of the notebook-07 plots and σ widget: PSNR in the titles, zoom row, labelled curves."""
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")  # this file only; notebook tests use the kernel's inline backend
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from helpers import denoise, plots, pretrained, widgets  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+from helpers import denoise, plots, pretrained, widgets
 
 
 def test_side_by_side_titles_carry_the_psnr_and_a_zoom_row():

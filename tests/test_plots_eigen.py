@@ -2,24 +2,14 @@
 and smoke tests that the eigenvector panels and the component browser draw without errors."""
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from scipy import fft
 
-matplotlib.use("Agg")  # this file only; notebook tests use the kernel's inline backend
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from scipy import fft  # noqa: E402
-
-from helpers import plots, widgets  # noqa: E402
-from helpers.mixture import GMM  # noqa: E402
-from helpers.plots.eigen import dct_basis, signed_tiles, sorted_eigh  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+from helpers import plots, widgets
+from helpers.mixture import GMM
+from helpers.plots.eigen import dct_basis, signed_tiles, sorted_eigh
 
 
 @pytest.fixture(scope="module")

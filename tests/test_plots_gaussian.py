@@ -1,21 +1,11 @@
 """Smoke tests of the notebook-01 plots and widget: they draw labelled figures without errors."""
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")  # this file only; notebook tests use the kernel's inline backend
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from helpers import plots, widgets  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+from helpers import plots, widgets
 
 
 def test_plot_gaussian_2d_labels_axes_and_draws_samples():

@@ -1,22 +1,10 @@
 """Smoke tests of the notebook-06 "whole images" plots, and the principal directions they draw."""
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")  # this file only; notebook tests use the kernel's inline backend
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from helpers import mfa, plots  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures(monkeypatch):
-    monkeypatch.setattr(plt, "show", lambda: None)
-    yield
-    plt.close("all")
+from helpers import mfa, plots
 
 
 def small_mfa(seed: int = 0) -> mfa.MFA:

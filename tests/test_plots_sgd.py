@@ -1,21 +1,10 @@
 """Smoke tests of the notebook-05 plots and momentum widget: labelled figures, no errors."""
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")  # this file only; notebook tests use the kernel's inline backend
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from helpers import plots, sgd, widgets  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+from helpers import plots, sgd, widgets
 
 
 def test_contours_and_a_divergent_path():

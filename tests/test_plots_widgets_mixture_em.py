@@ -2,30 +2,18 @@
 colour mixing, grid densities against scipy, and the demos build and draw."""
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pytest
+from scipy.stats import multivariate_normal
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from scipy.stats import multivariate_normal  # noqa: E402
-
-from helpers import plots, widgets  # noqa: E402
-from helpers.em import fit_em, fit_hard_em  # noqa: E402
-from helpers.mixture import GMM  # noqa: E402
-from helpers.widgets import em as wem  # noqa: E402
-from helpers.widgets import mixture as wmix  # noqa: E402
+from helpers import plots, widgets
+from helpers.em import fit_em, fit_hard_em
+from helpers.mixture import GMM
+from helpers.widgets import em as wem
+from helpers.widgets import mixture as wmix
 
 GMM3 = GMM(weights=np.array([0.5, 0.3, 0.2]), means=np.array([[0.0, 0.0], [3.0, 2.0], [-2.5, 3.0]]),
            covs=np.array([[[1.0, 0.3], [0.3, 0.6]], [[1.0, 0.8], [0.8, 1.0]], [[0.3, 0.0], [0.0, 1.5]]]))
-
-
-@pytest.fixture(autouse=True)
-def _close_figures(monkeypatch):
-    monkeypatch.setattr(plt, "show", lambda *a, **k: None)
-    yield
-    plt.close("all")
 
 
 @pytest.mark.parametrize("cov", [[[2.0, 0.0], [0.0, 0.5]], [[1.0, 0.8], [0.8, 1.0]], [[0.3, -0.2], [-0.2, 2.0]]])

@@ -1,7 +1,6 @@
 """Repository checks: generated lectures in sync, solutions executed, environment files agree."""
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys

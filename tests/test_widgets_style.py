@@ -6,26 +6,16 @@ import base64
 import io
 import warnings
 
-import matplotlib
+import ipywidgets as w
+import matplotlib.pyplot as plt
+import nbformat
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")  # this file only; notebook tests use the kernel's inline backend
-
-import ipywidgets as w  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import nbformat  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from helpers.widgets import demo, float_slider, int_slider  # noqa: E402
-from helpers.widgets._style import WIDGET_VIEW, Demo  # noqa: E402
+from helpers.widgets import demo, float_slider, int_slider
+from helpers.widgets._style import WIDGET_VIEW, Demo
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _controls():

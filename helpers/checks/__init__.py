@@ -4,7 +4,7 @@ A checker takes the student's function, runs it on several cases (shapes, values
 reference, a numerically hard case), prints a ✓ line when everything passes, and otherwise
 raises :class:`ExerciseError` with a message the student can act on.
 """
-from ._common import ExerciseError
+from ._common import ExerciseError  # noqa: F401  (re-exported for notebooks and tests)
 from .nb01 import *  # noqa: F401,F403
 from .nb02 import *  # noqa: F401,F403
 from .nb03 import *  # noqa: F401,F403

@@ -1,0 +1,18 @@
+"""Shared set-up of the unit tests in tests/ (nbval's notebook kernels are separate processes).
+
+Plots are drawn with the non-interactive Agg backend, ``plt.show`` does nothing, and every
+figure a test opened is closed after it, so the tests neither block nor leak memory.
+"""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures(monkeypatch):
+    monkeypatch.setattr(plt, "show", lambda *args, **kwargs: None)
+    yield
+    plt.close("all")
