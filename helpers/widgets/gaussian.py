@@ -36,8 +36,8 @@ def gaussian_2d_demo():
     same standard-normal z for every setting.
     """
     controls = {
-        "sigma1": float_slider("σ₁ (std of x₁)", 1.0, 0.2, 2.0, 0.05, unit="x units"),
-        "sigma2": float_slider("σ₂ (std of x₂)", 0.6, 0.2, 2.0, 0.05, unit="x units"),
-        "rho": float_slider("ρ (correlation)", 0.6, -0.95, 0.95, 0.05),
+        "sigma1": float_slider("σ₁ (std of x₁)", 1.0, 0.2, 2.0, 0.05, unit="x units", continuous_update=False),
+        "sigma2": float_slider("σ₂ (std of x₂)", 0.6, 0.2, 2.0, 0.05, unit="x units", continuous_update=False),
+        "rho": float_slider("ρ (correlation)", 0.6, -0.95, 0.95, 0.05, continuous_update=False),
     }
     return demo(_draw, controls)
