@@ -239,7 +239,7 @@ def _expected_complete_ll(st: _Stats, weights: NDArray, means: NDArray, chol: ND
     scatter = (st.s2 - e[:, :, None] * st.s1[:, None, :] - st.s1[:, :, None] * e[:, None, :]
                + st.nk[:, None, None] * e[:, :, None] * e[:, None, :])
     U = precision_cholesky(chol)
-    trace = np.einsum("kij,kia,kja->k", scatter, U, U)   # tr(Σ_k⁻¹ scatter_k)
+    trace = np.einsum("kia,kia->k", scatter @ U, U)    # tr(Uᵀ scatter_k U) = tr(Σ_k⁻¹ scatter_k), BLAS-3
     logdet = 2 * np.sum(np.log(np.diagonal(chol, axis1=1, axis2=2)), axis=1)
     d = means.shape[1]
     with np.errstate(divide="ignore", invalid="ignore"):

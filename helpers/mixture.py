@@ -28,6 +28,7 @@ from os import PathLike
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
+from scipy.linalg import lapack
 from scipy.special import logsumexp
 
 from ._npz import load_tagged, save_tagged
@@ -39,6 +40,8 @@ LOG_2PI = float(np.log(2 * np.pi))
 FORMAT = "helpers.mixture.GMM/1"
 # Elements of the (points × components·d) intermediate per block: 2**21 float64 = 16 MB.
 _BLOCK_ELEMENTS = 2 ** 21
+# From this dimension on, precision factors come from LAPACK's trtri one component at a time.
+_TRTRI_MIN_DIM = 128
 
 
 def precision_cholesky(chol: NDArray) -> NDArray[np.float64]:
@@ -46,9 +49,18 @@ def precision_cholesky(chol: NDArray) -> NDArray[np.float64]:
 
     Then Σ_k⁻¹ = U_k U_kᵀ and (x - μ)ᵀ Σ_k⁻¹ (x - μ) = ||(x - μ)ᵀ U_k||².  Returns (K, d, d).
     """
-    # One batched LAPACK solve L_k X = I for all k (numpy's; scipy's per-matrix
-    # solve_triangular costs milliseconds each in BLAS thread start-up for small d).
     K, d, _ = chol.shape
+    if d >= _TRTRI_MIN_DIM:
+        # Large d: LAPACK's triangular inverse (d³/3 flops) per component, ~8x fewer flops than
+        # a general solve; the per-call overhead no longer matters at this size.
+        inv = np.empty((K, d, d))
+        for k in range(K):
+            inv[k], info = lapack.dtrtri(np.asarray(chol[k], np.float64), lower=1)
+            if info != 0:
+                raise np.linalg.LinAlgError(f"singular Cholesky factor of component {k}")
+        return np.triu(inv.transpose(0, 2, 1))
+    # Small d: one batched LAPACK solve L_k X = I for all k (numpy's; scipy's per-matrix
+    # calls cost milliseconds each in BLAS thread start-up for small d).
     inv = np.linalg.solve(chol, np.broadcast_to(np.eye(d), (K, d, d)))
     return np.triu(inv.transpose(0, 2, 1))
 
