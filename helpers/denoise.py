@@ -52,10 +52,10 @@ from dataclasses import dataclass
 from typing import Callable, Protocol
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import logsumexp
 
+from . import patches
 from ._validation import as_float_array, as_rng, positive_float, positive_int
 
 __all__ = ["add_noise", "psnr", "default_betas", "patch_log_density", "patch_log_density_grad",
@@ -141,44 +141,6 @@ def _model(gmm: object, patch_size: int) -> tuple[NDArray, NDArray, NDArray]:
 
 
 # --------------------------------------------------------------------------- patch grids
-
-def _grid(length: int, size: int, stride: int, offset: int) -> NDArray[np.intp]:
-    """Patch starts along one axis: offset, offset + stride, ..., plus 0 and the last position."""
-    last = length - size
-    if stride == 1:
-        return np.arange(last + 1)
-    return np.unique(np.concatenate([[0], np.arange(offset, last + 1, stride), [last]]))
-
-
-def _extract(image: NDArray, rows: NDArray, cols: NDArray, size: int) -> NDArray:
-    """Patches (len(rows)·len(cols), size²) with top-left corners rows × cols (row-major)."""
-    view = sliding_window_view(image, (size, size))
-    if len(rows) != view.shape[0] or len(cols) != view.shape[1]:
-        view = view[rows[:, None], cols[None, :]]
-    return view.reshape(-1, size * size)
-
-
-def _average(patches: NDArray, shape: tuple[int, int], rows: NDArray, cols: NDArray,
-             size: int) -> NDArray[np.float64]:
-    """Average of overlapping `patches` at each pixel, with exact per-pixel counts.
-
-    `size` shifted additions per axis (no loop over patches); every pixel must be covered.
-    """
-    def at(starts: NDArray, k: int) -> slice | NDArray:
-        dense = starts[-1] - starts[0] == len(starts) - 1        # consecutive starts: a slice
-        return slice(starts[0] + k, starts[-1] + k + 1) if dense else starts + k
-
-    blocks = patches.reshape(len(rows), len(cols), size, size)
-    strips = np.zeros((len(rows), shape[1], size))
-    for j in range(size):
-        strips[:, at(cols, j), :] += blocks[:, :, :, j]          # cols are distinct: += adds once
-    out = np.zeros(shape)
-    cover_r, cover_c = np.zeros(shape[0]), np.zeros(shape[1])
-    for i in range(size):
-        out[at(rows, i)] += strips[:, :, i]
-        cover_r[rows + i] += 1
-        cover_c[cols + i] += 1
-    return out / np.outer(cover_r, cover_c)
 
 
 # --------------------------------------------------------------------------- the prior per β
@@ -324,13 +286,12 @@ def epll(noisy: ArrayLike, gmm: PatchGMM, sigma: float, *, betas: ArrayLike | No
         gains = spectra.matrices(spectra.eigvals / (spectra.eigvals + 1.0 / beta))
         for _ in range(iters):
             offsets = rng.integers(0, step, size=2) if step > 1 else (0, 0)
-            rows = _grid(x.shape[0], patch_size, step, int(offsets[0]))
-            cols = _grid(x.shape[1], patch_size, step, int(offsets[1]))
-            P = _extract(x, rows, cols, patch_size)
+            rows, cols = patches.positions(x.shape, patch_size, step, offsets)
+            P = patches.extract_at(x, rows, cols, patch_size)
             dc = P.mean(axis=1, keepdims=True)
             Z = P - dc
             est = _wiener(Z, _assign(Z, table), spectra.means, gains) + dc
-            avg = _average(est, x.shape, rows, cols, patch_size)
+            avg = patches.assemble_at(est, x.shape, rows, cols, patch_size, np.float64)
             x = (y + beta * sigma**2 * avg) / (1.0 + beta * sigma**2)
             rnd += 1
             if callback is not None:
@@ -354,12 +315,12 @@ def wiener_single_gaussian(noisy: ArrayLike, mean: ArrayLike, cov: ArrayLike, si
     if mean.shape != (d,) or cov.shape != (d, d):
         raise ValueError(f"cov: expected ({d}, {d}) with mean ({d},) for {patch_size}×{patch_size} "
                          f"patches, got {cov.shape} and {mean.shape}")
-    rows, cols = _grid(y.shape[0], patch_size, 1, 0), _grid(y.shape[1], patch_size, 1, 0)
-    P = _extract(y, rows, cols, patch_size)
+    rows, cols = patches.positions(y.shape, patch_size)
+    P = patches.extract_at(y, rows, cols, patch_size)
     dc = P.mean(axis=1, keepdims=True)
     gain = np.linalg.solve(cov + sigma**2 * np.eye(d), cov)        # (Σ + σ²I)⁻¹Σ = (Σ(Σ + σ²I)⁻¹)ᵀ
     est = (P - dc - mean) @ gain + mean + dc
-    x = _average(est, y.shape, rows, cols, patch_size)
+    x = patches.assemble_at(est, y.shape, rows, cols, patch_size, np.float64)
     return np.clip(x, 0.0, 1.0) if clip else x
 
 
@@ -436,12 +397,12 @@ def _objective(x: NDArray, y: NDArray, density: _Density, sigma: float, lam: flo
     ∇E = (x - y)/σ² - λ Σ_i P_iᵀ Π ∇ log p(Π P_i x): each patch gradient has its mean removed
     (Π, the DC removal, is a symmetric projection) and is added back at the patch's pixels.
     """
-    rows, cols = _grid(x.shape[0], size, 1, 0), _grid(x.shape[1], size, 1, 0)
-    P = _extract(x, rows, cols, size)
+    rows, cols = patches.positions(x.shape, size)
+    P = patches.extract_at(x, rows, cols, size)
     logp, g = density(P - P.mean(axis=1, keepdims=True))
     g -= g.mean(axis=1, keepdims=True)
     cover = np.outer(*(np.convolve(np.ones(n - size + 1), np.ones(size)) for n in x.shape))
-    prior_grad = _average(g, x.shape, rows, cols, size) * cover      # sum over covering patches
+    prior_grad = patches.assemble_at(g, x.shape, rows, cols, size, np.float64) * cover      # sum over covering patches
     energy = float(np.sum((x - y) ** 2) / (2 * sigma**2) - lam * logp.sum())
     return energy, (x - y) / sigma**2 - lam * prior_grad
 

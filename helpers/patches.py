@@ -22,15 +22,16 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._validation import as_float_array, positive_int
 
-__all__ = ["extract", "assemble", "remove_dc", "positions", "count"]
+__all__ = ["extract", "assemble", "remove_dc", "positions", "count", "extract_at", "assemble_at"]
 
 
-def _starts(length: int, size: int, stride: int) -> NDArray[np.intp]:
-    """Start indices along one axis of `length` pixels: the stride grid plus the last position."""
-    starts = np.arange(0, length - size + 1, stride)
-    if starts[-1] != length - size:
-        starts = np.append(starts, length - size)
-    return starts
+def _starts(length: int, size: int, stride: int, offset: int = 0) -> NDArray[np.intp]:
+    """Start indices along one axis of `length` pixels: offset, offset + stride, ..., plus the
+    first (0) and the last (length - size) positions, so every pixel is covered."""
+    last = length - size
+    if stride == 1:
+        return np.arange(last + 1)
+    return np.unique(np.concatenate([[0], np.arange(offset, last + 1, stride), [last]]))
 
 
 def _check_geometry(image_shape: tuple[int, ...], size: object, stride: object,
@@ -48,14 +49,19 @@ def _check_geometry(image_shape: tuple[int, ...], size: object, stride: object,
     return H, W, size, stride
 
 
-def positions(image_shape: tuple[int, int], size: int, stride: int = 1
-              ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+def positions(image_shape: tuple[int, int], size: int, stride: int = 1,
+              offset: tuple[int, int] = (0, 0)) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """Top-left rows (n_rows,) and columns (n_cols,) of the patches ``extract`` takes.
 
     The patches are the grid ``rows × cols`` in row-major order, n = n_rows · n_cols.
+    `offset` (row, column), each in [0, stride), shifts the grid (random offsets let
+    successive passes see different patches); the first and last positions are always kept.
     """
     H, W, size, stride = _check_geometry(tuple(image_shape), size, stride, "image_shape")
-    return _starts(H, size, stride), _starts(W, size, stride)
+    r0, c0 = (int(o) for o in offset)
+    if not (0 <= r0 < stride and 0 <= c0 < stride):
+        raise ValueError(f"offset: expected two integers in [0, {stride}), got {offset!r}")
+    return _starts(H, size, stride, r0), _starts(W, size, stride, c0)
 
 
 def count(image_shape: tuple[int, int], size: int, stride: int = 1) -> int:
@@ -72,9 +78,17 @@ def extract(image: ArrayLike, size: int, stride: int = 1) -> NDArray[np.floating
     """
     image = as_float_array(image, "image")
     H, W, size, stride = _check_geometry(image.shape, size, stride)
+    return extract_at(image, _starts(H, size, stride), _starts(W, size, stride), size)
+
+
+def extract_at(image: NDArray, rows: NDArray[np.intp], cols: NDArray[np.intp], size: int
+               ) -> NDArray[np.floating]:
+    """Patches (len(rows)·len(cols), size²) whose top-left corners are ``rows × cols`` (row-major).
+
+    No validation: the fast path for callers that took `rows`, `cols` from :func:`positions`.
+    """
     view = sliding_window_view(image, (size, size))  # (H-size+1, W-size+1, size, size), no copy
-    if stride > 1:
-        rows, cols = _starts(H, size, stride), _starts(W, size, stride)
+    if len(rows) != view.shape[0] or len(cols) != view.shape[1]:
         view = view[rows[:, None], cols[None, :]]
     return view.reshape(-1, size * size)
 
@@ -105,18 +119,31 @@ def assemble(patches: ArrayLike, image_shape: tuple[int, int], size: int | None 
     if patches.shape != (nr * nc, size * size):
         raise ValueError(f"patches: expected shape ({nr * nc}, {size * size}) for image_shape "
                          f"{(H, W)}, size {size}, stride {stride}; got {patches.shape}")
-    blocks = patches.reshape(nr, nc, size, size)  # [patch row, patch col, offset i, offset j]
+    return assemble_at(patches, (H, W), rows, cols, size)
+
+
+def assemble_at(patches: NDArray, image_shape: tuple[int, int], rows: NDArray[np.intp],
+                cols: NDArray[np.intp], size: int, dtype: type | None = None) -> NDArray[np.floating]:
+    """Average of `patches` (len(rows)·len(cols), size²) placed at ``rows × cols``, per pixel.
+
+    Exact per-pixel counts; every pixel must be covered.  Sums in `dtype` (default: the
+    patches' dtype).  No validation: the fast path for callers that used :func:`positions`.
+    """
+    H, W = image_shape
+    dtype = patches.dtype if dtype is None else dtype
+    blocks = patches.reshape(len(rows), len(cols), size, size)  # [patch row, patch col, i, j]
     # Two passes of `size` shifted adds, reading the patches in memory order (no transpose copy):
     # spread along columns,  strips[r, cols + j, i] += blocks[r, :, i, j]   for each j,
     # then along rows,       out[rows + i, :]      += strips[r, :, i]       for each i.
     # Positions along an axis are distinct, so += through an index array adds each patch once.
     def at(starts: NDArray[np.intp], k: int) -> slice | NDArray[np.intp]:
-        return slice(k, k + len(starts)) if stride == 1 else starts + k
+        dense = starts[-1] - starts[0] == len(starts) - 1        # consecutive starts: a slice
+        return slice(starts[0] + k, starts[-1] + k + 1) if dense else starts + k
 
-    strips = np.zeros((nr, W, size), dtype=patches.dtype)
+    strips = np.zeros((len(rows), W, size), dtype=dtype)
     for j in range(size):
         strips[:, at(cols, j), :] += blocks[:, :, :, j]
-    out = np.zeros((H, W), dtype=patches.dtype)
+    out = np.zeros((H, W), dtype=dtype)
     for i in range(size):
         out[at(rows, i)] += strips[:, :, i]
     cover = np.outer(_coverage(H, size, rows), _coverage(W, size, cols))
