@@ -55,6 +55,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import logsumexp
 
+from .gaussian import LOG_2PI
 from . import patches
 from ._validation import as_float_array, as_rng, positive_float, positive_int
 
@@ -62,7 +63,6 @@ __all__ = ["add_noise", "psnr", "default_betas", "patch_log_density", "patch_log
            "epll_energy", "epll", "epll_gradient_descent", "wiener_single_gaussian",
            "FAST_STRIDE"]
 
-LOG_2PI = float(np.log(2 * np.pi))
 BETA_FACTORS = (1.0, 4.0, 8.0, 16.0, 32.0)   # Zoran & Weiss: β = (1/σ²)·[1, 4, 8, 16, 32]
 FAST_STRIDE = 3            # fast mode: patch grid step (about 1/stride² of the patches)
 CHUNK = 1024               # patches scored at once (a 9 MB feature buffer, reused)

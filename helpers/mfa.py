@@ -27,13 +27,13 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import linalg
 from scipy.special import logsumexp
 
+from .gaussian import LOG_2PI
 from ._npz import load_tagged, save_tagged
 from ._validation import as_data, as_float_array, as_mean, as_rng, positive_float, positive_int
 from .mixture import GMM
 
 __all__ = ["MFA", "MFAHistory", "fit_mfa", "log_pdf_woodbury", "parameter_count", "flops_per_iteration"]
 
-LOG_2PI = float(np.log(2 * np.pi))
 _KIND = "mixture-of-factor-analyzers"
 
 

@@ -31,12 +31,12 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 from scipy.linalg import lapack
 from scipy.special import logsumexp
 
+from .gaussian import LOG_2PI
 from ._npz import load_tagged, save_tagged
 from ._validation import as_data, as_float_array, as_rng, cholesky, positive_int
 
 __all__ = ["GMM", "ComponentScorer", "precision_cholesky", "LOG_2PI"]
 
-LOG_2PI = float(np.log(2 * np.pi))
 FORMAT = "helpers.mixture.GMM/1"
 # Elements of the (points × components·d) intermediate per block: 2**21 float64 = 16 MB.
 _BLOCK_ELEMENTS = 2 ** 21

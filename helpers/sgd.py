@@ -38,6 +38,7 @@ from scipy import linalg
 from scipy.special import logsumexp
 from threadpoolctl import threadpool_limits
 
+from .gaussian import LOG_2PI
 from ._validation import (as_data, as_float_array, as_mean, as_rng, cholesky, positive_float,
                           positive_int)
 from .mixture import GMM
@@ -53,7 +54,6 @@ __all__ = [
 
 Params = dict[str, NDArray[np.float64]]
 LossAndGrad = Callable[[Params, NDArray], tuple[float, Params]]
-LOG_2PI = float(np.log(2 * np.pi))
 
 # Defaults measured on 8×8 DC-removed patches (ε = 1e-4; python benchmarks/sgd.py): in 20 epochs
 # the Gaussian ends within 0.03 % of the best NLL its parametrisation allows; GMMs (K = 5, 10) end
