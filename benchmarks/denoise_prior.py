@@ -1,0 +1,150 @@
+"""What limits EPLL on the bundled test images: the prior's training data, not the algorithm.
+
+    python benchmarks/denoise_prior.py            # about 6 min on 2 cores; prints a Markdown table
+    python benchmarks/denoise_prior.py --large    # adds a K = 200 prior from 2 000 000 patches (+10 min)
+
+EPLL (``helpers.denoise.epll``, exact mode, the paper's β schedule) at σ = 25 on every image
+of ``data/images/test`` (noise seed 1000·σ + image index, as in ``benchmarks/denoise.py``),
+with patch priors fitted by EM (``helpers.em.fit_em``, float32, seed 0) to different data:
+
+* K = 50, 150 000 patches, 25 EM iterations, from the eight training images
+  (a) as they are, (b) with each patch randomly flipped / transposed (the 8 symmetries of the
+  square: natural-image statistics are roughly invariant to them), (c) with 50 % of the patches
+  from half-size copies of the training images (the test images were shrunk by 2), (d) with
+  the same number of patches from every training image (instead of one per position);
+* the shipped K = 200 model (``data/models/gmm_8x8_k200.npz``);
+* with ``--large``: K = 200 from 2 000 000 randomly flipped / transposed training patches (4× the
+  shipped model's), fitted like the shipped model: 20 EM iterations on the first 80 000 patches,
+  then 15 on all of them;
+* **diagnostic only**: K = 50 and K = 200 fitted to the clean *test* images themselves
+  (every 8×8 patch of the three images; 30 EM iterations).  This is not a denoiser anyone
+  could use; it measures how much better the same algorithm gets with a prior that matches
+  the images, i.e. what better training data could buy at most.
+
+BM3D (``bm3d`` package, the ``bench`` extra) is printed for reference if installed.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import denoise as table_bench  # benchmarks/denoise.py: noise seeds and machine description
+import numpy as np
+from PIL import Image
+from tqdm.auto import tqdm
+
+from helpers import denoise, images, pretrained
+from helpers.em import fit_em
+
+SIGMA255 = 25
+K_SMALL, N_SMALL, ITER_SMALL = 50, 150_000, 25
+ITER_ORACLE = 30
+
+
+def half_size(img: np.ndarray) -> np.ndarray:
+    """`img` shrunk by 2 with Lanczos (as scripts/make_data.py shrinks), rounded to 8 bits."""
+    h, w = img.shape
+    small = Image.fromarray((img * 255).astype(np.float32), mode="F").resize(
+        (round(w / 2), round(h / 2)), Image.LANCZOS)
+    return np.clip(np.round(np.asarray(small)), 0, 255) / 255.0
+
+
+def random_symmetry(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Each 8×8 patch (row of `X`, (N, 64)) under a random one of the square's 8 symmetries."""
+    P = X.reshape(-1, 8, 8).copy()
+    for flip in (lambda p: p.transpose(0, 2, 1), lambda p: p[:, ::-1], lambda p: p[:, :, ::-1]):
+        sel = rng.random(len(P)) < 0.5
+        P[sel] = flip(P[sel])
+    return P.reshape(len(X), 64)
+
+
+def training_data(variant: str, rng: np.random.Generator, n: int = N_SMALL) -> np.ndarray:
+    train = images.load_split("train")
+    if variant == "balanced":
+        X = np.concatenate([pretrained.patches_from(im, n // len(train), rng) for im in train])
+    elif variant == "half-size":
+        X = np.concatenate([pretrained.patches_from(train, n // 2, rng),
+                            pretrained.patches_from([half_size(im) for im in train], n // 2, rng)])
+    else:
+        X = pretrained.patches_from(train, n, rng)
+        if variant == "symmetries":
+            X = random_symmetry(X, rng)
+    return X
+
+
+def all_patches(imgs: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """Every dequantised, DC-removed 8×8 patch of `imgs`, (N, 64)."""
+    X = np.concatenate([np.lib.stride_tricks.sliding_window_view(im, (8, 8)).reshape(-1, 64) for im in imgs])
+    X = X + rng.uniform(-0.5, 0.5, size=X.shape) / 255.0
+    return X - X.mean(axis=1, keepdims=True)
+
+
+def fit(X: np.ndarray, k: int, iters: int, warm: int = 0) -> object:
+    """EM in float32 (seed 0); with `warm` > 0, 20 iterations on the first `warm` rows first."""
+    rng, X = np.random.default_rng(0), X.astype(np.float32)
+    init = "kmeans++"
+    if warm:
+        init, _ = fit_em(X[:warm], k, max_iter=20, tol=1e-4, rng=rng, dtype=np.float32)
+    gmm, _ = fit_em(X, k, max_iter=iters, init=init, tol=0.0, rng=rng, dtype=np.float32)
+    return gmm
+
+
+def evaluate(gmm, denoiser=None) -> list[float]:
+    out = []
+    for idx, name in enumerate(images.names("test")):
+        clean = images.load(name)
+        y = table_bench.noisy_image(clean, SIGMA255, idx)
+        est = denoiser(y) if denoiser else denoise.epll(y, gmm, SIGMA255 / 255)
+        out.append(denoise.psnr(clean, np.clip(est, 0, 1)))  # clipped, as in benchmarks/denoise.py
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--large", action="store_true", help="also fit K = 200 to 2 000 000 patches (+10 min)")
+    args = ap.parse_args(argv)
+    names = images.names("test")
+    command = " ".join(["python benchmarks/denoise_prior.py", *(sys.argv[1:] if argv is None else argv)])
+    print(f"# What limits EPLL here: the prior's training data\n\nCommand: `{command}` "
+          f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}). Machine: {table_bench.machine()}.\n"
+          f"Priors and parameters: see the docstring of `benchmarks/denoise_prior.py`.\n")
+    rows: list[tuple[str, list[float], float | None]] = []
+    try:
+        import bm3d
+        rows.append(("BM3D (reference)", evaluate(None, lambda y: bm3d.bm3d(y, sigma_psd=SIGMA255 / 255)), None))
+    except ImportError:
+        print("bm3d not installed (pip install -e '.[bench]'): no BM3D row", file=sys.stderr)
+    shipped = pretrained.load(200)
+    rows.append(("shipped K = 200 (500 000 train patches)", evaluate(shipped),
+                 pretrained.mean_log_likelihood(shipped, pretrained.heldout_patches())))
+    variants = {"train images": "plain", "train, random flips/transposes": "symmetries",
+                "train, half from half-size copies": "half-size", "train, equal patches per image": "balanced"}
+    test_patches = all_patches([images.load(n) for n in names], np.random.default_rng(1))
+    jobs = [(f"K = {K_SMALL}, {label}", variant, K_SMALL) for label, variant in variants.items()]
+    if args.large:
+        jobs.append(("K = 200, 2 000 000 train patches, random flips/transposes", "large", 200))
+    jobs += [(f"K = {k}, fitted to the clean test images (diagnostic)", "oracle", k) for k in (K_SMALL, 200)]
+    for label, variant, k in tqdm(jobs, desc="fit + denoise", unit="prior"):
+        t = time.perf_counter()
+        if variant == "oracle":
+            gmm = fit(test_patches, k, ITER_ORACLE)
+        elif variant == "large":
+            gmm = fit(training_data("symmetries", np.random.default_rng(0), 2_000_000), k, 15, warm=80_000)
+        else:
+            gmm = fit(training_data(variant, np.random.default_rng(0)), k, ITER_SMALL)
+        rows.append((label, evaluate(gmm), pretrained.mean_log_likelihood(gmm, pretrained.heldout_patches())))
+        tqdm.write(f"{label}: {np.mean(rows[-1][1]):.3f} dB ({time.perf_counter() - t:.0f} s)", file=sys.stderr)
+
+    print(f"\nEPLL HQS exact at σ = {SIGMA255}, PSNR (dB); held-out log-likelihood in nats per patch "
+          f"(helpers.pretrained.heldout_patches(), patches of the test images)\n")
+    print("| prior | " + " | ".join(names) + " | mean | held-out log-lik |")
+    print("|---|" + "---|" * (len(names) + 2))
+    for label, ps, ll in rows:
+        print(f"| {label} | " + " | ".join(f"{p:.2f}" for p in ps) + f" | {np.mean(ps):.2f} | "
+              + ("" if ll is None else f"{ll:.1f}") + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
