@@ -1,6 +1,7 @@
 """Fit a GMM to DC-removed 8×8 patches of data/images/train/ and ship it in data/models/.
 
     python scripts/train_patch_gmm.py --components 200 --patches 500000 --max-iter 40 --seed 0
+    python scripts/train_patch_gmm.py --images ~/data/BSDS300/images/train --out my_models  # your photos
 
 Writes ``gmm_8x8_k{K}.npz`` (float32 parameters, loaded with ``GMM.load``) and
 ``gmm_8x8_k{K}.json`` (provenance: the command, seed, number of patches, iterations,
@@ -51,6 +52,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--warm-iter", type=int, default=20, help="EM iterations of the warm-start stage")
     p.add_argument("--chunk-size", type=int, default=None, help="points per chunk in EM (default: fit_em's)")
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32", help="EM arithmetic")
+    p.add_argument("--images", type=Path, default=None,
+                   help="fit to the photographs in this folder (helpers.images.load_folder, searched "
+                        "recursively) instead of data/images/train; give --out too, or the shipped "
+                        "model is replaced")
     p.add_argument("--out", type=Path, default=pretrained.MODELS_DIR, help="output folder")
     return p.parse_args(argv)
 
@@ -79,7 +84,13 @@ def main(argv: list[str] | None = None) -> int:
 
     rng = np.random.default_rng(args.seed)
     t0 = time.perf_counter()
-    X = pretrained.patch_data("train", args.patches, rng)
+    if args.images is None:
+        source = "data/images/train"
+        X = pretrained.patch_data("train", args.patches, rng)
+    else:
+        from helpers import images
+        source = str(args.images)
+        X = pretrained.patches_from(images.load_folder(args.images, recursive=True), args.patches, rng)
     print(f"sampled {X.shape[0]} training patches of dimension {X.shape[1]} "
           f"in {time.perf_counter() - t0:.1f} s")
 
@@ -118,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         "n_components": args.components,
         "patch_size": pretrained.PATCH_SIZE,
         "dim": int(shipped.dim),
-        "preprocessing": "8x8 patches of data/images/train, pixels in [0, 1] + uniform(-0.5, 0.5)/255 "
+        "preprocessing": f"8x8 patches of {source}, pixels in [0, 1] + uniform(-0.5, 0.5)/255 "
                          "dequantisation noise, patch mean (DC) removed",
         "seed": args.seed,
         "n_patches": int(X.shape[0]),

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from helpers import pretrained
+from helpers import images, pretrained
 from helpers.mixture import GMM
 
 SHIPPED = (1, 20, 200)
@@ -72,3 +72,28 @@ def test_single_gaussian_model_agrees_with_scipy(heldout):
 def test_missing_model_raises_a_clear_error():
     with pytest.raises(ValueError, match="n_components: no shipped model"):
         pretrained.load(7)
+
+
+def test_training_script_fits_a_folder_of_own_photographs(tmp_path):
+    """scripts/train_patch_gmm.py --images FOLDER --out DIR: the route to a prior from other photographs."""
+    import json
+    import sys
+
+    from PIL import Image
+
+    sys.path.insert(0, str(pretrained.MODELS_DIR.parents[1] / "scripts"))
+    import train_patch_gmm
+
+    photos = tmp_path / "photos" / "nested"
+    photos.mkdir(parents=True)
+    for name in ("astronaut", "coffee"):  # two bundled photographs copied to a folder of "our own"
+        Image.fromarray(np.round(images.load(name) * 255).astype(np.uint8)).save(photos / f"{name}.png")
+    out = tmp_path / "models"
+    assert train_patch_gmm.main(["--components", "3", "--patches", "3000", "--max-iter", "3",
+                                 "--images", str(tmp_path / "photos"), "--out", str(out)]) == 0
+    gmm = GMM.load(out / "gmm_8x8_k3.npz")
+    record = json.loads((out / "gmm_8x8_k3.json").read_text(encoding="utf-8"))
+    assert gmm.n_components == 3 and record["n_patches"] == 3000
+    assert str(tmp_path / "photos") in record["preprocessing"]
+    assert np.isfinite(record["heldout_mean_log_likelihood"])
+    assert not (pretrained.MODELS_DIR / "gmm_8x8_k3.npz").exists()  # the shipped folder is untouched
