@@ -34,7 +34,7 @@ import numpy as np
 from PIL import Image
 from tqdm.auto import tqdm
 
-from helpers import denoise, images, pretrained
+from helpers import denoise, images, patches, pretrained
 from helpers.em import fit_em
 
 SIGMA255 = 25
@@ -75,9 +75,7 @@ def training_data(variant: str, rng: np.random.Generator, n: int = N_SMALL) -> n
 
 def all_patches(imgs: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
     """Every dequantised, DC-removed 8×8 patch of `imgs`, (N, 64)."""
-    X = np.concatenate([np.lib.stride_tricks.sliding_window_view(im, (8, 8)).reshape(-1, 64) for im in imgs])
-    X = X + rng.uniform(-0.5, 0.5, size=X.shape) / 255.0
-    return X - X.mean(axis=1, keepdims=True)
+    return pretrained.preprocess(np.concatenate([patches.extract(im, 8) for im in imgs]), rng)
 
 
 def fit(X: np.ndarray, k: int, iters: int, warm: int = 0) -> object:

@@ -28,7 +28,7 @@ from ._validation import as_data, as_rng, positive_int
 from .mixture import GMM
 
 __all__ = ["MODELS_DIR", "PATCH_SIZE", "HELDOUT_SEED", "HELDOUT_SIZE", "model_path", "load",
-           "provenance", "patches_from", "patch_data", "heldout_patches", "mean_log_likelihood"]
+           "provenance", "patches_from", "preprocess", "patch_data", "heldout_patches", "mean_log_likelihood"]
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "data" / "models"
 PATCH_SIZE = 8
@@ -65,9 +65,17 @@ def patches_from(images_: ArrayLike | Sequence[ArrayLike], n: int, rng: np.rando
     """
     n = positive_int(n, "n")
     rng = as_rng(rng)
-    X = np.asarray(images.sample_patches(images_, size, n, rng, remove_dc=False), dtype=np.float64)
+    X = images.sample_patches(images_, size, n, rng, remove_dc=False)
+    return preprocess(X, rng, dequantise=dequantise)
+
+
+def preprocess(X: ArrayLike, rng: np.random.Generator, *, dequantise: bool = True) -> NDArray[np.float64]:
+    """The models' view of raw patches `X` (N, d) with pixels in [0, 1]: with `dequantise`, uniform
+    noise in [-½, ½) grey levels (of 1/255) added to every pixel, then each row's mean removed.
+    Returns (N, d) float64."""
+    X = np.asarray(as_data(X, "X"), dtype=np.float64)
     if dequantise:
-        X = X + rng.uniform(-0.5, 0.5, size=X.shape) / 255.0
+        X = X + as_rng(rng).uniform(-0.5, 0.5, size=X.shape) / 255.0
     return X - X.mean(axis=1, keepdims=True)
 
 

@@ -97,3 +97,14 @@ def test_training_script_fits_a_folder_of_own_photographs(tmp_path):
     assert str(tmp_path / "photos") in record["preprocessing"]
     assert np.isfinite(record["heldout_mean_log_likelihood"])
     assert not (pretrained.MODELS_DIR / "gmm_8x8_k3.npz").exists()  # the shipped folder is untouched
+
+
+def test_preprocess_dequantises_and_removes_the_dc():
+    X = np.random.default_rng(0).integers(0, 256, size=(50, 64)) / 255.0
+    plain = pretrained.preprocess(X, np.random.default_rng(1), dequantise=False)
+    np.testing.assert_allclose(plain, X - X.mean(axis=1, keepdims=True), atol=1e-15)
+    noisy = pretrained.preprocess(X, np.random.default_rng(1))
+    np.testing.assert_allclose(noisy.sum(axis=1), 0.0, atol=1e-12)
+    assert 0 < np.abs(noisy - plain).max() <= 1 / 255          # at most one grey level apart
+    with pytest.raises(ValueError, match="X"):
+        pretrained.preprocess(np.ones(64), np.random.default_rng(0))
