@@ -21,17 +21,22 @@ with patch priors fitted by EM (``helpers.em.fit_em``, float32, seed 0) to diffe
   could use; it measures how much better the same algorithm gets with a prior that matches
   the images, i.e. what better training data could buy at most.
 
-BM3D (``bm3d`` package, the ``bench`` extra) is printed for reference if installed.
+BM3D (``bm3d`` package, the ``bench`` extra) is printed for reference if installed; then a second
+table splits the squared error of BM3D, EPLL (shipped prior) and EPLL (prior fitted to the test
+images) by the contrast of the clean image around each pixel (its standard deviation in the 8×8
+window), to show where EPLL loses.
 """
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 
 import denoise as table_bench  # benchmarks/denoise.py: noise seeds and machine description
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 from tqdm.auto import tqdm
 
 from helpers import denoise, images, patches, pretrained
@@ -40,6 +45,7 @@ from helpers.em import fit_em
 SIGMA255 = 25
 K_SMALL, N_SMALL, ITER_SMALL = 50, 150_000, 25
 ITER_ORACLE = 30
+CONTRAST_BANDS = (2, 5, 10, 20)  # grey levels: local std of the clean image in 8×8 windows
 
 
 def half_size(img: np.ndarray) -> np.ndarray:
@@ -88,14 +94,46 @@ def fit(X: np.ndarray, k: int, iters: int, warm: int = 0) -> object:
     return gmm
 
 
-def evaluate(gmm, denoiser=None) -> list[float]:
-    out = []
+def evaluate(gmm, denoiser=None) -> tuple[list[float], list[np.ndarray]]:
+    """PSNR on every test image and the (clipped, as in benchmarks/denoise.py) estimates."""
+    psnrs, estimates = [], []
     for idx, name in enumerate(images.names("test")):
         clean = images.load(name)
         y = table_bench.noisy_image(clean, SIGMA255, idx)
-        est = denoiser(y) if denoiser else denoise.epll(y, gmm, SIGMA255 / 255)
-        out.append(denoise.psnr(clean, np.clip(est, 0, 1)))  # clipped, as in benchmarks/denoise.py
-    return out
+        est = np.clip(denoiser(y) if denoiser else denoise.epll(y, gmm, SIGMA255 / 255), 0, 1)
+        psnrs.append(denoise.psnr(clean, est))
+        estimates.append(est)
+    return psnrs, estimates
+
+
+def local_contrast(img: np.ndarray, size: int = 8) -> np.ndarray:
+    """Standard deviation of `img` in the `size`×`size` window around each pixel, in grey levels."""
+    mean = ndimage.uniform_filter(img, size)
+    return 255 * np.sqrt(np.maximum(ndimage.uniform_filter(img**2, size) - mean**2, 0))
+
+
+def where_table(methods: dict[str, list[np.ndarray]]) -> str:
+    """Squared error per band of clean-image contrast, for each method (first = the reference)."""
+    labels = list(methods)
+    lines = ["| image | contrast (grey levels) | pixels | " + " | ".join(f"MSE {m}" for m in labels)
+             + f" | share of the gap {labels[1]} − {labels[0]} |", "|---|---|---|" + "---|" * (len(labels) + 1)]
+    for idx, name in enumerate(images.names("test")):
+        clean = images.load(name)
+        band = np.digitize(local_contrast(clean), CONTRAST_BANDS)
+        err = {m: (est[idx] - clean) ** 2 * 255**2 for m, est in methods.items()}
+        gap = err[labels[1]].sum() - err[labels[0]].sum()
+        for b, label in enumerate(band_labels()):
+            sel = band == b
+            share = (err[labels[1]][sel].sum() - err[labels[0]][sel].sum()) / gap
+            lines.append(f"| {name} | {label} | {sel.mean():.0%} | "
+                         + " | ".join(f"{err[m][sel].mean():.1f}" for m in labels)
+                         + (f" | {share:.0%} |" if gap > 0 else f" | ({labels[1]} ahead overall) |"))
+    return "\n".join(lines)
+
+
+def band_labels() -> list[str]:
+    edges = [0, *CONTRAST_BANDS]
+    return [f"{a:g}–{b:g}" for a, b in itertools.pairwise(edges)] + [f"> {edges[-1]:g}"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# What limits EPLL here: the prior's training data\n\nCommand: `{command}` "
           f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}). Machine: {table_bench.machine()}.\n"
           f"Priors and parameters: see the docstring of `benchmarks/denoise_prior.py`.\n")
-    rows: list[tuple[str, list[float], float | None]] = []
+    rows: list[tuple[str, tuple[list[float], list[np.ndarray]], float | None]] = []
     try:
         import bm3d
         rows.append(("BM3D (reference)", evaluate(None, lambda y: bm3d.bm3d(y, sigma_psd=SIGMA255 / 255)), None))
@@ -132,15 +170,21 @@ def main(argv: list[str] | None = None) -> int:
         else:
             gmm = fit(training_data(variant, np.random.default_rng(0)), k, ITER_SMALL)
         rows.append((label, evaluate(gmm), pretrained.mean_log_likelihood(gmm, pretrained.heldout_patches())))
-        tqdm.write(f"{label}: {np.mean(rows[-1][1]):.3f} dB ({time.perf_counter() - t:.0f} s)", file=sys.stderr)
+        tqdm.write(f"{label}: {np.mean(rows[-1][1][0]):.3f} dB ({time.perf_counter() - t:.0f} s)", file=sys.stderr)
 
     print(f"\nEPLL HQS exact at σ = {SIGMA255}, PSNR (dB); held-out log-likelihood in nats per patch "
           f"(helpers.pretrained.heldout_patches(), patches of the test images)\n")
     print("| prior | " + " | ".join(names) + " | mean | held-out log-lik |")
     print("|---|" + "---|" * (len(names) + 2))
-    for label, ps, ll in rows:
+    for label, (ps, _), ll in rows:
         print(f"| {label} | " + " | ".join(f"{p:.2f}" for p in ps) + f" | {np.mean(ps):.2f} | "
               + ("" if ll is None else f"{ll:.1f}") + " |")
+    if rows[0][0].startswith("BM3D"):
+        print("\nWhere EPLL loses to BM3D at σ = 25: squared error (grey levels²) by the contrast of the clean image "
+              "around each pixel (standard deviation in its 8×8 window); the last column is each band's share of "
+              "EPLL's (shipped model) excess squared error over BM3D.\n")
+        picked = {"BM3D": rows[0][1][1], "EPLL": rows[1][1][1], "EPLL, prior fitted to the test images": rows[-1][1][1]}
+        print(where_table(picked))
     return 0
 
 
