@@ -41,6 +41,7 @@ from tqdm.auto import tqdm
 
 from helpers import denoise, images, patches, pretrained
 from helpers.em import fit_em
+from helpers.mixture import GMM
 
 SIGMA255 = 25
 K_SMALL, N_SMALL, ITER_SMALL = 50, 150_000, 25
@@ -84,7 +85,7 @@ def all_patches(imgs: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
     return pretrained.preprocess(np.concatenate([patches.extract(im, 8) for im in imgs]), rng)
 
 
-def fit(X: np.ndarray, k: int, iters: int, warm: int = 0) -> object:
+def fit(X: np.ndarray, k: int, iters: int, warm: int = 0) -> GMM:
     """EM in float32 (seed 0); with `warm` > 0, 20 iterations on the first `warm` rows first."""
     rng, X = np.random.default_rng(0), X.astype(np.float32)
     init = "kmeans++"

@@ -28,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from helpers import pretrained  # noqa: E402
+from helpers import images, pretrained  # noqa: E402
 from helpers.em import fit_em  # noqa: E402
 from helpers.mixture import GMM  # noqa: E402
 
@@ -85,12 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(args.seed)
     t0 = time.perf_counter()
     if args.images is None:
-        source = "data/images/train"
-        X = pretrained.patch_data("train", args.patches, rng)
+        source, photos = "data/images/train", images.load_split("train")
     else:
-        from helpers import images
-        source = str(args.images)
-        X = pretrained.patches_from(images.load_folder(args.images, recursive=True), args.patches, rng)
+        source, photos = str(args.images), images.load_folder(args.images, recursive=True)
+    X = pretrained.patches_from(photos, args.patches, rng)
     print(f"sampled {X.shape[0]} training patches of dimension {X.shape[1]} "
           f"in {time.perf_counter() - t0:.1f} s")
 
