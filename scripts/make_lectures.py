@@ -8,6 +8,8 @@ For every solution notebook:
 * each region between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` in a code cell
   becomes ``# YOUR CODE HERE`` + ``raise NotImplementedError()`` at the marker's
   indentation (what nbgrader's ClearSolutions produces);
+* the same region in a markdown cell (a written answer: model answer and rubric, graded by
+  hand) becomes ``YOUR ANSWER HERE``, nbgrader's text stub;
 * cells tagged ``check`` (the exercise checkers) gain the nbval tag ``raises-exception``,
   so Run All and nbval continue past an unsolved exercise;
 * outputs and execution counts are cleared, and notebook metadata is reduced to the
@@ -28,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BEGIN = re.compile(r"^(\s*)### BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*### END SOLUTION\s*$")
 STUB = ["# YOUR CODE HERE", "raise NotImplementedError()"]
+TEXT_STUB = ["YOUR ANSWER HERE"]
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
@@ -35,8 +38,8 @@ class MarkerError(ValueError):
     """A solution region is not closed (or closed without being opened)."""
 
 
-def clear_solutions(source: str, where: str) -> str:
-    """Replace every marked solution region in `source` by the student stub."""
+def clear_solutions(source: str, where: str, stub: list[str] = STUB) -> str:
+    """Replace every marked solution region in `source` by the student `stub`."""
     out: list[str] = []
     indent: str | None = None
     for lineno, line in enumerate(source.splitlines(), 1):
@@ -44,7 +47,7 @@ def clear_solutions(source: str, where: str) -> str:
             if indent is not None:
                 raise MarkerError(f"{where}, line {lineno}: BEGIN SOLUTION inside an open solution region")
             indent = m.group(1)
-            out.extend(indent + s for s in STUB)
+            out.extend(indent + s for s in stub)
         elif END.match(line):
             if indent is None:
                 raise MarkerError(f"{where}, line {lineno}: END SOLUTION without a BEGIN SOLUTION")
@@ -67,6 +70,8 @@ def make_lecture(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     nb = nbformat.from_dict(nb)  # deep copy
     normalise_metadata(nb)
     for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            cell.source = clear_solutions(cell.source, f"{name}, cell {i}", TEXT_STUB)
         if cell.cell_type != "code":
             continue
         cell.source = clear_solutions(cell.source, f"{name}, cell {i}")

@@ -6,6 +6,8 @@ writes ``COURSE/source/04_em/04_em.ipynb`` for each notebook, with nbgrader's ce
 the way the "Create Assignment" sidebar would set it by hand:
 
 * a code cell with a ``### BEGIN SOLUTION`` region -> "Autograded answer" (``solution``);
+* a markdown cell with a ``### BEGIN SOLUTION`` region (a written answer; the region holds the
+  model answer and its rubric) -> "Manually graded answer" worth the points of its heading;
 * a cell tagged ``check`` (the exercise checker) -> "Autograder tests" (``grade``, locked), worth
   the points of the heading "Exercise N.M (P points)" above it (split evenly when an exercise has
   several check cells); it also gets the tag ``raises-exception`` as in lectures/, so students can
@@ -27,7 +29,8 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
-EXERCISE = re.compile(r"Exercise\s+(\d+)\.(\d+)\s*\(\s*(\d+(?:\.\d+)?)\s*points?\s*\)", re.I)
+# "Exercise 4.2 (3 points)", also "Exercise 4.3 (2 points, written)"
+EXERCISE = re.compile(r"Exercise\s+(\d+)\.(\d+)\s*\(\s*(\d+(?:\.\d+)?)\s*points?\b[^)]*\)", re.I)
 BEGIN = re.compile(r"^\s*### BEGIN SOLUTION\s*$", re.M)
 
 
@@ -62,6 +65,15 @@ def mark(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.Notebook
     checks_per_exercise = Counter(ex[0] for ex, chk in zip(exercises, is_check) if chk and ex)
     used: Counter = Counter()
     for i, (cell, exercise, check) in enumerate(zip(nb.cells, exercises, is_check)):
+        if cell.cell_type == "markdown" and BEGIN.search(cell.source):
+            if exercise is None:
+                raise MarkingError(f"{name}, cell {i}: no 'Exercise N.M (P points)' heading above this "
+                                   "written answer")
+            ex_id, points = exercise
+            used[ex_id, "written"] += 1
+            suffix = f"_{used[ex_id, 'written']}" if used[ex_id, "written"] > 1 else ""
+            cell.metadata["nbgrader"] = _meta(f"{ex_id}_written{suffix}", solution=True, points=points)
+            continue
         if cell.cell_type != "code":
             continue
         answer = BEGIN.search(cell.source) is not None
