@@ -91,3 +91,13 @@ def positive_float(x: object, name: str) -> float:
     if not np.isfinite(value) or value <= 0:
         raise ValueError(f"{name}: expected a positive finite number, got {x!r}")
     return value
+
+
+def nonnegative_float(x: object, name: str) -> float:
+    try:
+        value = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected a non-negative number, got {x!r}") from None
+    if not (value >= 0 and np.isfinite(value)):
+        raise ValueError(f"{name}: expected a non-negative finite number, got {x!r}")
+    return value

@@ -26,14 +26,14 @@ Public API: :func:`fit_em`, :func:`fit_hard_em`, :func:`e_step`, :func:`m_step`,
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Callable, Union
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 from scipy.special import logsumexp
 
-from ._validation import as_data, as_float_array, as_rng, positive_int
+from ._validation import as_data, as_float_array, nonnegative_float, positive_int
+from .em_driver import EMSteps, EStep, History, check_fit_args, initial_means, run
 from .mixture import GMM, LOG_2PI, ComponentScorer, precision_cholesky
 
 __all__ = ["History", "fit_em", "fit_hard_em", "e_step", "m_step", "elbo", "default_chunk_size"]
@@ -44,33 +44,6 @@ Callback = Callable[[int, GMM, "History"], object]
 # at most N·1e-30 of a point's weight: far below rounding).  With K = 200 on 8x8 patches this
 # skips ~95% of the (point, component) pairs of the M step.
 RESP_FLOOR = 1e-30
-
-
-@dataclass
-class History:
-    """What happened during a fit; every quantity is per data point (divided by N), in nats.
-
-    Attributes
-    ----------
-    log_likelihood : mean log p(x_i | θ_t) for t = 0 (the initial model), ..., n_iter; the last
-        entry belongs to the returned model.  Non-decreasing for soft EM.
-    elbo : mean L(r_t, θ_{t+1}) after each M step (length n_iter); for soft EM
-        log_likelihood[t] <= elbo[t] <= log_likelihood[t + 1].
-    objective : what convergence is tested on, one entry per log_likelihood entry: the
-        log-likelihood for soft EM; for hard EM the mean of max_k log π_k N(x_i; μ_k, Σ_k),
-        i.e. L(r, θ_t) with one-hot r, which hard EM never decreases.
-    n_iter : number of M steps performed.
-    converged : True if |objective[t] - objective[t-1]| < tol·|objective[t]| stopped the fit.
-    reinitialised : (iteration, component) pairs of components that lost all their points and
-        were restarted at the worst-explained data point.
-    """
-
-    log_likelihood: list[float] = field(default_factory=list)
-    elbo: list[float] = field(default_factory=list)
-    objective: list[float] = field(default_factory=list)
-    n_iter: int = 0
-    converged: bool = False
-    reinitialised: list[tuple[int, int]] = field(default_factory=list)
 
 
 def default_chunk_size(n_components: int, dim: int) -> int:
@@ -100,16 +73,6 @@ def _check_dtype(dtype: DTypeLike) -> np.dtype:
     if dt not in (np.float32, np.float64):
         raise ValueError(f"dtype: expected np.float32 or np.float64, got {dt}")
     return dt
-
-
-def _nonnegative(x: object, name: str) -> float:
-    try:
-        value = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"{name}: expected a non-negative number, got {x!r}") from None
-    if not (value >= 0 and np.isfinite(value)):
-        raise ValueError(f"{name}: expected a non-negative finite number, got {x!r}")
-    return value
 
 
 def _check_resp(resp: ArrayLike, N: int) -> NDArray[np.float64]:
@@ -253,23 +216,6 @@ def _make_gmm(weights: NDArray, means: NDArray, covs: NDArray, dtype: np.dtype) 
 
 
 # ---------------------------------------------------------------------- initialisation
-def _kmeans_pp(X: NDArray, K: int, rng: np.random.Generator, shift: NDArray) -> NDArray[np.float64]:
-    """k-means++ seeding (Arthur & Vassilvitskii 2007) on at most max(10 000, 50 K) random points."""
-    N = X.shape[0]
-    m = min(N, max(10_000, 50 * K))
-    sub = X[np.sort(rng.choice(N, size=m, replace=False))] if m < N else X
-    sub = np.asarray(sub, dtype=np.float64) - shift
-    centres = np.empty((K, X.shape[1]))
-    centres[0] = sub[rng.integers(m)]
-    d2 = np.sum((sub - centres[0]) ** 2, axis=1)
-    for k in range(1, K):
-        total = d2.sum()
-        j = rng.choice(m, p=d2 / total) if total > 0 else rng.integers(m)
-        centres[k] = sub[j]
-        np.minimum(d2, np.sum((sub - centres[k]) ** 2, axis=1), out=d2)
-    return centres + shift
-
-
 def _gmm_from_means(X: NDArray, means: NDArray, shift: NDArray, reg_covar: float,
                     dtype: np.dtype, chunk: int) -> GMM:
     """θ_0 from initial means: assign every point to its nearest mean, then π_k ∝ n_k + 1, μ_k the
@@ -307,65 +253,74 @@ def _initial_gmm(X: NDArray, K: int, init: Init, rng: np.random.Generator, shift
                              f"expected n_components={K} and dimension {d}")
         return _make_gmm(init.weights.astype(np.float64), init.means.astype(np.float64),
                          init.covs.astype(np.float64), dtype)
-    if isinstance(init, str):
-        if init == "kmeans++":
-            means = _kmeans_pp(X, K, rng, shift)
-        elif init == "random":
-            means = np.asarray(X[np.sort(rng.choice(N, size=K, replace=False))], dtype=np.float64)
-        else:
-            raise ValueError(f"init: expected 'kmeans++', 'random', a (K, d) array of means or a GMM, got {init!r}")
-    else:
-        means = as_float_array(init, "init", ndim=2, dtype=np.float64)
-        if means.shape != (K, d):
-            raise ValueError(f"init: expected initial means of shape ({K}, {d}), got {means.shape}")
+    means = initial_means(X, K, init, rng, shift=shift)
     return _gmm_from_means(X, means, shift, reg_covar, dtype, chunk)
 
 
 # ---------------------------------------------------------------------------- the fit
+class _GMMSteps(EMSteps[GMM, list]):
+    """Full-covariance E and M steps (soft or hard) for :func:`helpers.em_driver.run`.
+
+    Parameters between M step and model are ``[weights, means, covs, stats]`` in the coordinates
+    shifted by `shift` (float64)."""
+
+    def __init__(self, X: NDArray, shift: NDArray, dtype: np.dtype, chunk: int, hard: bool,
+                 reg_covar: float) -> None:
+        self.X, self.shift, self.dtype, self.chunk = X, shift, dtype, chunk
+        self.hard, self.reg_covar = hard, reg_covar
+        self.n_points = X.shape[0]
+        self.dead_floor = 10 * np.finfo(dtype).eps * self.n_points
+
+    def e_step(self, model: GMM, accumulate: bool) -> EStep:
+        N = self.n_points
+        stats = _Stats(model.means.astype(np.float64) - self.shift) if accumulate else None
+        stats, worst = _scan(self.X, model, self.shift, self.dtype, self.chunk, stats, self.hard,
+                             n_worst=min(model.n_components, N) if accumulate else 0)
+        return EStep(stats.ll / N, (stats.hard if self.hard else stats.ll) / N, stats, worst)
+
+    def m_step(self, model: GMM, e: EStep) -> list:
+        return [*_params_from_stats(e.state, self.reg_covar), e.state]
+
+    def dead_components(self, params: list, e: EStep) -> NDArray[np.intp]:
+        return np.union1d(np.flatnonzero(e.state.nk <= self.dead_floor), _not_positive_definite(params[2]))
+
+    def restart(self, params: list, dead: NDArray[np.intp], points: list[int]) -> None:
+        """Dead components restart at `points`, with the weighted average covariance of the live
+        components and weight 1/K."""
+        weights, means, covs, _ = params
+        X, (K, d) = self.X, means.shape
+        alive = np.setdiff1d(np.arange(K), dead)
+        if alive.size:
+            w = weights[alive] / weights[alive].sum()
+            avg = np.einsum("k,kij->ij", w, covs[alive])
+        else:
+            avg = np.cov(np.asarray(X[: min(len(X), 10_000)], dtype=np.float64), rowvar=False).reshape(d, d)
+            avg += self.reg_covar * np.eye(d)
+        for k, i in zip(dead, points):
+            means[k] = np.asarray(X[i], dtype=np.float64) - self.shift
+            covs[k] = avg
+            weights[k] = 1.0 / K
+
+    def finish(self, params: list) -> tuple[GMM, float]:
+        weights, means, covs, stats = params
+        chol = np.linalg.cholesky(covs)
+        elbo_value = (_expected_complete_ll(stats, weights, means, chol) - stats.rlogr) / self.n_points
+        return _make_gmm(weights, means + self.shift, covs, self.dtype), elbo_value
+
+
 def _fit(X: ArrayLike, n_components: int, *, hard: bool, max_iter: int, tol: float,
          reg_covar: float, init: Init, rng: np.random.Generator | None,
          callback: Callback | None, chunk_size: int | None, dtype: DTypeLike) -> tuple[GMM, History]:
     X = _check_data(X)
     N, d = X.shape
-    K = positive_int(n_components, "n_components")
-    if K > N:
-        raise ValueError(f"n_components: {K} components but only {N} data points")
-    max_iter = positive_int(max_iter, "max_iter", minimum=0)
-    tol = _nonnegative(tol, "tol")
-    reg_covar = _nonnegative(reg_covar, "reg_covar")
-    rng = np.random.default_rng(0) if rng is None else as_rng(rng)
+    K, max_iter, tol, rng = check_fit_args(N, n_components, max_iter, tol, rng, callback)
+    reg_covar = nonnegative_float(reg_covar, "reg_covar")
     dt = _check_dtype(dtype)
     chunk = default_chunk_size(K, d) if chunk_size is None else positive_int(chunk_size, "chunk_size")
-    if callback is not None and not callable(callback):
-        raise ValueError(f"callback: expected a callable (iteration, gmm, history), got {callback!r}")
-
     shift = np.mean(X, axis=0, dtype=np.float64)
     gmm = _initial_gmm(X, K, init, rng, shift, reg_covar, dt, chunk)
-    history = History()
-    dead_floor = 10 * np.finfo(dt).eps * N
-    for t in range(max_iter + 1):
-        stats = _Stats(gmm.means.astype(np.float64) - shift) if t < max_iter else None
-        stats, worst = _scan(X, gmm, shift, dt, chunk, stats, hard, n_worst=min(K, N) if stats else 0)
-        history.log_likelihood.append(stats.ll / N)
-        history.objective.append((stats.hard if hard else stats.ll) / N)
-        stop = callback(t, gmm, history) if callback is not None else None
-        if t > 0:
-            new, old = history.objective[-1], history.objective[-2]
-            if abs(new - old) < tol * abs(new):
-                history.converged = True
-                break
-        if stop is True or t == max_iter:
-            break
-        weights, means, covs = _params_from_stats(stats, reg_covar)
-        dead = np.union1d(np.flatnonzero(stats.nk <= dead_floor), _not_positive_definite(covs))
-        if dead.size:
-            _reinitialise(X, dead, worst, weights, means, covs, shift, rng, reg_covar)
-            history.reinitialised += [(t, int(k)) for k in dead]
-        chol = np.linalg.cholesky(covs)
-        history.elbo.append((_expected_complete_ll(stats, weights, means, chol) - stats.rlogr) / N)
-        gmm = _make_gmm(weights, means + shift, covs, dt)
-        history.n_iter += 1
-    return gmm, history
+    steps = _GMMSteps(X, shift, dt, chunk, hard, reg_covar)
+    return run(steps, gmm, max_iter=max_iter, tol=tol, rng=rng, callback=callback)
 
 
 def _not_positive_definite(covs: NDArray) -> NDArray[np.intp]:
@@ -381,26 +336,6 @@ def _not_positive_definite(covs: NDArray) -> NDArray[np.intp]:
             except np.linalg.LinAlgError:
                 bad.append(k)
         return np.array(bad, dtype=np.intp)
-
-
-def _reinitialise(X: NDArray, dead: NDArray, worst: NDArray, weights: NDArray, means: NDArray,
-                  covs: NDArray, shift: NDArray, rng: np.random.Generator, reg_covar: float) -> None:
-    """In place: dead components restart at the worst-explained points (random points if those
-    run out), with the weighted average covariance of the live components and weight 1/K."""
-    K, d = means.shape
-    alive = np.setdiff1d(np.arange(K), dead)
-    if alive.size:
-        w = weights[alive] / weights[alive].sum()
-        avg = np.einsum("k,kij->ij", w, covs[alive])
-    else:
-        avg = np.cov(np.asarray(X[: min(len(X), 10_000)], dtype=np.float64), rowvar=False).reshape(d, d)
-        avg += reg_covar * np.eye(d)
-    picks = list(worst[: dead.size])
-    picks += list(rng.choice(len(X), size=dead.size - len(picks)))
-    for k, i in zip(dead, picks):
-        means[k] = np.asarray(X[i], dtype=np.float64) - shift
-        covs[k] = avg
-        weights[k] = 1.0 / K
 
 
 _FIT_DOC = """
@@ -474,7 +409,7 @@ def m_step(X: ArrayLike, resp: ArrayLike, reg_covar: float = 1e-6) -> GMM:
     """
     X = _check_data(X)
     resp = _check_resp(resp, X.shape[0])
-    reg_covar = _nonnegative(reg_covar, "reg_covar")
+    reg_covar = nonnegative_float(reg_covar, "reg_covar")
     nk = resp.sum(axis=0)
     if np.any(nk <= 0):
         raise ValueError(f"resp: component {int(np.argmin(nk))} has zero total responsibility")

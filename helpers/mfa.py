@@ -18,7 +18,7 @@ implied full covariances) for sampling, plotting eigenvectors, or comparing with
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -30,9 +30,10 @@ from scipy.special import logsumexp
 from .gaussian import LOG_2PI
 from ._npz import load_tagged, save_tagged
 from ._validation import as_data, as_float_array, as_mean, as_rng, positive_float, positive_int
+from .em_driver import EMSteps, EStep, History, check_fit_args, initial_means, run
 from .mixture import GMM
 
-__all__ = ["MFA", "MFAHistory", "fit_mfa", "log_pdf_woodbury", "parameter_count", "flops_per_iteration"]
+__all__ = ["MFA", "History", "fit_mfa", "log_pdf_woodbury", "parameter_count", "flops_per_iteration"]
 
 _KIND = "mixture-of-factor-analyzers"
 
@@ -291,19 +292,6 @@ def _m_step(X: NDArray, X2: NDArray, resp: NDArray, XB: NDArray, beta: NDArray, 
     return MFA(Nk / Nk.sum(), means, loadings, noise)
 
 
-def _kmeans_pp(X: NDArray, K: int, rng: np.random.Generator) -> NDArray:
-    """k-means++ seeds (K, d) (Arthur & Vassilvitskii 2007), as ``fit_em`` seeds its means."""
-    N = X.shape[0]
-    centres = np.empty((K, X.shape[1]))
-    centres[0] = X[rng.integers(N)]
-    d2 = np.sum((X - centres[0]) ** 2, axis=1)
-    for k in range(1, K):
-        total = d2.sum()
-        centres[k] = X[rng.choice(N, p=d2 / total) if total > 0 else rng.integers(N)]
-        np.minimum(d2, np.sum((X - centres[k]) ** 2, axis=1), out=d2)
-    return centres
-
-
 def _ppca(D: NDArray, l: int, reg: float, rng: np.random.Generator, n_power: int = 4
           ) -> tuple[NDArray, NDArray]:
     """Probabilistic PCA (Tipping & Bishop 1999) of S = Dᵀ D without forming S: O(n·d·l).
@@ -366,42 +354,39 @@ def _initial_model(X: NDArray, K: int, l: int, init: object, reg: float,
                              f"{f' and {l} factors' if isinstance(init, MFA) else ''}, got "
                              f"{init.n_components} components of dimension {init.dim}")
         return _shift(init if isinstance(init, MFA) else _mfa_from_gmm(init, l, reg), -centre)
-    if isinstance(init, str):
-        if init == "kmeans++":
-            means = _kmeans_pp(X, K, rng)
-        elif init == "random":
-            means = X[np.sort(rng.choice(N, size=K, replace=False))]
-        else:
-            raise ValueError(f"init: expected 'kmeans++', 'random', a (K, d) array of means, a GMM "
-                             f"or an MFA, got {init!r}")
-    else:
-        means = as_float_array(init, "init", ndim=2, dtype=np.float64)
-        if means.shape != (K, d):
-            raise ValueError(f"init: expected initial means of shape ({K}, {d}), got {means.shape}")
-        means = means - centre
+    means = initial_means(X, K, init, rng, origin=centre, models=", a GMM or an MFA")
     return _mfa_from_means(X, means, l, reg, rng)
 
 
-@dataclass
-class MFAHistory:
-    """What happened during :func:`fit_mfa`, per data point in nats (as ``helpers.em.History``).
+class _MFASteps(EMSteps[MFA, MFA]):
+    """E and M steps of :func:`fit_mfa` for :func:`helpers.em_driver.run`, on centred data.
 
-    log_likelihood : mean log p(x_i | θ_t) for t = 0 (initial model), ..., n_iter; the last entry
-        belongs to the returned model.  Never decreases.
-    n_iter : number of M steps performed.
-    converged : True if the relative change of the mean log-likelihood fell below ``tol``.
-    """
+    No re-initialisation: N_k is kept away from zero (+10 eps) and Ψ_k is floored, so a
+    component that loses its points keeps a valid (if useless) covariance."""
 
-    log_likelihood: list[float] = field(default_factory=list)
-    n_iter: int = 0
-    converged: bool = False
+    def __init__(self, X: NDArray, centre: NDArray, reg: float) -> None:
+        self.X, self.X2, self.centre, self.reg = X, X * X, centre, reg
+        self.n_points = X.shape[0]
+
+    def e_step(self, model: MFA, accumulate: bool) -> EStep:
+        ll, resp, XB, beta = _e_step(self.X, self.X2, model)
+        return EStep(ll, ll, (resp, XB, beta))
+
+    def m_step(self, model: MFA, e: EStep) -> MFA:
+        return _m_step(self.X, self.X2, *e.state, model, self.reg)
+
+    def finish(self, params: MFA) -> tuple[MFA, None]:
+        return params, None
+
+    def public(self, model: MFA) -> MFA:
+        return _shift(model, self.centre)
 
 
 def fit_mfa(X: ArrayLike, n_components: int, n_factors: int, *, max_iter: int = 100,
             tol: float = 1e-6, reg_covar: float = 1e-6, init: object = "kmeans++",
             rng: np.random.Generator | None = None,
-            callback: Callable[[int, MFA, MFAHistory], object] | None = None,
-            ) -> tuple[MFA, MFAHistory]:
+            callback: Callable[[int, MFA, History], object] | None = None,
+            ) -> tuple[MFA, History]:
     """Fit a mixture of K factor analyzers with l factors each to the rows of `X` by EM.
 
     Each iteration: E step (responsibilities r_ik from Woodbury log-densities), M step
@@ -432,46 +417,20 @@ def fit_mfa(X: ArrayLike, n_components: int, n_factors: int, *, max_iter: int = 
     Returns
     -------
     (model, history) : the fitted :class:`MFA` (``model.to_gmm()`` for the equivalent GMM) and
-    an :class:`MFAHistory`.
+    a :class:`helpers.em_driver.History` (``elbo`` and ``reinitialised`` stay empty).
     """
     X = as_data(X, "X", dtype=np.float64)
     N, d = X.shape
-    K = positive_int(n_components, "n_components")
-    if K > N:
-        raise ValueError(f"n_components: {K} components but only {N} data points")
+    K, max_iter, tol, rng = check_fit_args(N, n_components, max_iter, tol, rng, callback)
     l = positive_int(n_factors, "n_factors")
     if l >= d:
         raise ValueError(f"n_factors: expected 1 <= l <= d - 1 = {d - 1} (d - 1 factors already "
                          f"represent any covariance; with l = d EM stalls), got {l}")
-    max_iter = positive_int(max_iter, "max_iter", minimum=0)
-    try:
-        tol = float(tol)
-    except (TypeError, ValueError):
-        raise ValueError(f"tol: expected a non-negative number, got {tol!r}") from None
-    if not (np.isfinite(tol) and tol >= 0):
-        raise ValueError(f"tol: expected a non-negative finite number, got {tol!r}")
     reg = positive_float(reg_covar, "reg_covar")
-    rng = np.random.default_rng(0) if rng is None else as_rng(rng)
-    if callback is not None and not callable(callback):
-        raise ValueError(f"callback: expected a callable (iteration, model, history), got {callback!r}")
-
     centre = X.mean(axis=0)                # fit centred data (accurate E[x²] − μ²), shift back
     X = X - centre
     model = _initial_model(X, K, l, init, reg, rng, centre)
-    X2 = X * X
-    history = MFAHistory()
-    for t in range(max_iter + 1):
-        ll, resp, XB, beta = _e_step(X, X2, model)
-        history.log_likelihood.append(ll)
-        stop = callback(t, _shift(model, centre), history) if callback is not None else None
-        if t > 0 and abs(ll - history.log_likelihood[-2]) < tol * abs(ll):
-            history.converged = True
-            break
-        if stop is True or t == max_iter:
-            break
-        model = _m_step(X, X2, resp, XB, beta, model, reg)
-        history.n_iter += 1
-    return _shift(model, centre), history
+    return run(_MFASteps(X, centre, reg), model, max_iter=max_iter, tol=tol, rng=rng, callback=callback)
 
 
 def _shift(model: MFA, offset: NDArray) -> MFA:
