@@ -54,3 +54,41 @@ def mixture_log_pdf(X, pi, mu, Sigma) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- notebook sections below
 # Each notebook's engineer appends a section "# --- notebook NN" with that notebook's oracles.
+
+
+# --- notebook 01
+def gaussian_mle(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Maximum-likelihood (mean (d,), cov (d, d)): the covariance summed one outer product at a time, / N."""
+    X = np.asarray(X, float)
+    mean = X.sum(axis=0) / len(X)
+    cov = np.zeros((X.shape[1], X.shape[1]))
+    for x in X:
+        cov += np.outer(x - mean, x - mean)
+    return mean, cov / len(X)
+
+
+def gaussian_nll_precision(Lam: np.ndarray, S: np.ndarray, N: int) -> float:
+    """NLL(μ̂, Λ) up to its constant: −(N/2) log det Λ + ½ tr(Λ S), S the scatter matrix about μ̂."""
+    sign, logdet = np.linalg.slogdet(np.asarray(Lam, float))
+    if sign <= 0:
+        raise ValueError("oracle: Λ is not positive definite")
+    return float(-0.5 * N * logdet + 0.5 * np.trace(np.asarray(Lam, float) @ np.asarray(S, float)))
+
+
+def gaussian_nll_precision_grad(Lam: np.ndarray, S: np.ndarray, N: int) -> np.ndarray:
+    """∂NLL/∂Λ = −(N/2) Λ⁻¹ + ½ S (d, d), entries of Λ treated as independent (Λ, S symmetric)."""
+    return -0.5 * N * np.linalg.inv(np.asarray(Lam, float)) + 0.5 * np.asarray(S, float)
+
+
+# --- notebook 02
+def mixture_moments(pi: np.ndarray, mu: np.ndarray, Sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """E[x] (d,) and Cov[x] (d, d) of a Gaussian mixture, by the laws of total expectation and covariance,
+    one component at a time: E[x] = Σ_k π_k μ_k, Cov[x] = Σ_k π_k (Σ_k + (μ_k − E x)(μ_k − E x)ᵀ)."""
+    pi, mu, Sigma = np.asarray(pi, float), np.asarray(mu, float), np.asarray(Sigma, float)
+    mean = np.zeros(mu.shape[1])
+    for k in range(len(pi)):
+        mean += pi[k] * mu[k]
+    cov = np.zeros((mu.shape[1], mu.shape[1]))
+    for k in range(len(pi)):
+        cov += pi[k] * (Sigma[k] + np.outer(mu[k] - mean, mu[k] - mean))
+    return mean, cov
