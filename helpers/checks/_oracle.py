@@ -92,3 +92,80 @@ def mixture_moments(pi: np.ndarray, mu: np.ndarray, Sigma: np.ndarray) -> tuple[
     for k in range(len(pi)):
         cov += pi[k] * (Sigma[k] + np.outer(mu[k] - mean, mu[k] - mean))
     return mean, cov
+
+
+# --- notebook 05
+def heavy_ball_step(theta, velocity, grad, lr: float, beta: float):
+    """One heavy-ball step written out entry by entry: v' = β v + g, θ' = θ − η v'. Returns (θ', v')."""
+    theta, velocity, grad = (np.array(a, float) for a in (theta, velocity, grad))
+    new_v, new_theta = np.empty_like(velocity), np.empty_like(theta)
+    for j in np.ndindex(theta.shape):
+        new_v[j] = beta * velocity[j] + grad[j]
+        new_theta[j] = theta[j] - lr * new_v[j]
+    return new_theta, new_v
+
+
+def gaussian_factor_nll(X, mu, A, eps: float) -> float:
+    """Mean NLL of the rows of X under N(μ, A Aᵀ + εI), through :func:`gaussian_log_pdf`."""
+    A = np.asarray(A, float)
+    return float(-np.mean(gaussian_log_pdf(X, mu, A @ A.T + eps * np.eye(len(A)))))
+
+
+def gaussian_factor_nll_grad(X, mu, A, eps: float):
+    """(∂J/∂μ (d,), ∂J/∂A (d, d)) of :func:`gaussian_factor_nll`, one point at a time:
+    y_i = Σ⁻¹(x_i − μ), ∂J/∂μ = −mean y_i, ∂J/∂A = (Σ⁻¹ − mean y_i y_iᵀ) A (checked against
+    :func:`finite_difference_grad` in tests/test_checks_nb05.py)."""
+    X, mu, A = np.asarray(X, float), np.asarray(mu, float), np.asarray(A, float)
+    d = len(mu)
+    Sigma = A @ A.T + eps * np.eye(d)
+    Sigma_inv = np.linalg.solve(Sigma, np.eye(d))
+    g_mu, YY = np.zeros(d), np.zeros((d, d))
+    for x in X:
+        y = np.linalg.solve(Sigma, x - mu)
+        g_mu -= y / len(X)
+        YY += np.outer(y, y) / len(X)
+    return g_mu, (Sigma_inv - YY) @ A
+
+
+def finite_difference_grad(f, theta, h: float = 1e-6) -> np.ndarray:
+    """Central differences (f(θ + h e_j) − f(θ − h e_j)) / 2h for every entry of the array θ."""
+    theta = np.array(theta, float)
+    g = np.zeros_like(theta)
+    for j in np.ndindex(theta.shape):
+        tp, tm = theta.copy(), theta.copy()
+        tp[j] += h
+        tm[j] -= h
+        g[j] = (f(tp) - f(tm)) / (2 * h)
+    return g
+
+
+def mixture_logit_nll(w, log_lik) -> float:
+    """J(w) = −mean_i log Σ_k softmax(w)_k exp(ℓ_ik) for log-likelihoods ℓ (N, K), one point at a time."""
+    w, log_lik = np.asarray(w, float), np.asarray(log_lik, float)
+    log_pi = w - (w.max() + np.log(np.sum(np.exp(w - w.max()))))
+    return float(-np.mean([logsumexp_rows((log_pi + row)[None])[0] for row in log_lik]))
+
+
+def mixture_logit_grad(w, log_lik) -> np.ndarray:
+    """∂J/∂w (K,) of :func:`mixture_logit_nll`: π − mean_i r_i with r_i = softmax(log π + ℓ_i)."""
+    w, log_lik = np.asarray(w, float), np.asarray(log_lik, float)
+    log_pi = w - (w.max() + np.log(np.sum(np.exp(w - w.max()))))
+    r_mean = np.zeros(len(w))
+    for row in log_lik:
+        a = log_pi + row
+        r_mean += np.exp(a - logsumexp_rows(a[None])[0]) / len(log_lik)
+    return np.exp(log_pi) - r_mean
+
+
+def momentum_sgd_epoch(params: dict, velocity: dict, X, grad_fn, lrs, beta: float, batch_size: int, rng):
+    """One epoch of minibatch heavy-ball SGD: order = rng.permutation(N); step t uses rows
+    order[tB:(t+1)B] (the last batch may be smaller) and learning rate lrs[t]. Returns (params, velocity)."""
+    order = rng.permutation(len(X))
+    params = {k: np.array(v, float) for k, v in params.items()}
+    velocity = {k: np.array(v, float) for k, v in velocity.items()}
+    for t, start in enumerate(range(0, len(X), batch_size)):
+        grads = grad_fn(params, X[order[start:start + batch_size]])
+        for k in params:
+            velocity[k] = beta * velocity[k] + grads[k]
+            params[k] = params[k] - lrs[t] * velocity[k]
+    return params, velocity
