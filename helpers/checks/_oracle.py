@@ -169,3 +169,109 @@ def momentum_sgd_epoch(params: dict, velocity: dict, X, grad_fn, lrs, beta: floa
             velocity[k] = beta * velocity[k] + grads[k]
             params[k] = params[k] - lrs[t] * velocity[k]
     return params, velocity
+
+
+# --- notebook 03
+def log_posterior(X, pi, mu, Sigma) -> np.ndarray:
+    """log p(z_i = k | x_i) -> (N, K): the log joint minus log p(x_i), never through densities."""
+    lj = log_joint(X, pi, mu, Sigma)
+    return lj - logsumexp_rows(lj)[:, None]
+
+
+def elbo_per_point(X, r, pi, mu, Sigma) -> np.ndarray:
+    """L_i(r, θ) = Σ_k r_ik [log π_k + log N(x_i; μ_k, Σ_k) − log r_ik] -> (N,), 0 log 0 = 0, by loops."""
+    lj = log_joint(X, pi, mu, Sigma)
+    out = np.zeros(len(X))
+    for i in range(len(X)):
+        for k in range(len(pi)):
+            if r[i, k] > 0:
+                out[i] += r[i, k] * (lj[i, k] - np.log(r[i, k]))
+    return out
+
+
+def elbo_gap(X, r, pi, mu, Sigma) -> np.ndarray:
+    """The gap log p(x_i) − L_i(r, θ) -> (N,), straight from its definition (no KL formula)."""
+    return mixture_log_pdf(X, pi, mu, Sigma) - elbo_per_point(X, r, pi, mu, Sigma)
+
+
+def em_step_mu1(x, mu1: float, mu2: float) -> float:
+    """One EM step for μ₁ in ½ N(x; μ₁, 1) + ½ N(x; μ₂, 1), x (N,): posterior of component 1 point
+    by point (in the log domain), then the r-weighted mean."""
+    x = np.asarray(x, float)
+    r1 = np.empty(len(x))
+    for i, xi in enumerate(x):
+        a = np.array([-0.5 * (xi - mu1) ** 2, -0.5 * (xi - mu2) ** 2])   # log ½ and log √(2π) cancel
+        r1[i] = np.exp(a[0] - (a.max() + np.log(np.exp(a - a.max()).sum())))
+    return float(np.sum(r1 * x) / np.sum(r1))
+
+
+# --- notebook 04
+def gmm_m_step(X, r, reg_covar: float):
+    """(π (K,), μ (K, d), Σ (K, d, d)) maximising L(r, θ): weighted counts, means, covariances,
+    one component and one point at a time."""
+    X, r = np.asarray(X, float), np.asarray(r, float)
+    N, d = X.shape
+    K = r.shape[1]
+    pi, mu, Sigma = np.empty(K), np.empty((K, d)), np.empty((K, d, d))
+    for k in range(K):
+        nk = r[:, k].sum()
+        pi[k] = nk / N
+        mu[k] = sum(r[i, k] * X[i] for i in range(N)) / nk
+        S = np.zeros((d, d))
+        for i in range(N):
+            S += r[i, k] * np.outer(X[i] - mu[k], X[i] - mu[k])
+        Sigma[k] = S / nk + reg_covar * np.eye(d)
+    return pi, mu, Sigma
+
+
+def gmm_hard_assignments(X, pi, mu, Sigma) -> np.ndarray:
+    """One-hot r (N, K): r_ik = 1 for k = argmax_j log π_j + log N(x_i; μ_j, Σ_j)."""
+    labels = np.argmax(log_joint(X, pi, mu, Sigma), axis=1)
+    return np.eye(len(pi))[labels]
+
+
+def gmm_run_em(X, pi, mu, Sigma, reg_covar: float, max_iter: int, tol: float):
+    """EM from θ_0 = (π, μ, Σ): evaluate θ_t (mean log-likelihood), stop at the first t >= 1 with
+    |ℓ_t − ℓ_{t−1}| < tol·|ℓ_t| or at t = max_iter, else M step.  Returns ((π, μ, Σ) of the last
+    evaluated θ_t, [ℓ_0, ..., ℓ_t])."""
+    theta, lls = (pi, mu, Sigma), []
+    for t in range(max_iter + 1):
+        lls.append(float(np.mean(mixture_log_pdf(X, *theta))))
+        if t > 0 and abs(lls[-1] - lls[-2]) < tol * abs(lls[-1]):
+            break
+        if t == max_iter:
+            break
+        theta = gmm_m_step(X, responsibilities(X, *theta), reg_covar)
+    return theta, lls
+
+
+# --- notebook 06
+def lowrank_plus_diag_logdet(W, psi) -> float:
+    """log det(W Wᵀ + diag ψ) for W (d, l), ψ (d,) > 0: the dense d×d matrix and slogdet (small d only)."""
+    W, psi = np.asarray(W, float), np.asarray(psi, float)
+    sign, logdet = np.linalg.slogdet(W @ W.T + np.diag(psi))
+    if sign <= 0:
+        raise ValueError("oracle: W Wᵀ + diag ψ is not positive definite")
+    return float(logdet)
+
+
+def lowrank_plus_diag_log_pdf(X, mean, W, psi) -> np.ndarray:
+    """log N(x_i; mean, W Wᵀ + diag ψ) -> (N,) through the dense covariance (small d only)."""
+    W, psi = np.asarray(W, float), np.asarray(psi, float)
+    return gaussian_log_pdf(X, mean, W @ W.T + np.diag(psi))
+
+
+def woodbury_log_pdf_plain(X, mean, W, psi) -> np.ndarray:
+    """The same log-densities for large d, point by point with an explicit l×l inverse:
+    Σ⁻¹ = Ψ⁻¹ − Ψ⁻¹W M⁻¹WᵀΨ⁻¹ and log det Σ = log det M + Σ_j log ψ_j, M = I + WᵀΨ⁻¹W."""
+    X, mean, W, psi = (np.asarray(a, float) for a in (X, mean, W, psi))
+    d, l = W.shape
+    M = np.eye(l) + W.T @ (W / psi[:, None])
+    M_inv = np.linalg.inv(M)
+    logdet = np.linalg.slogdet(M)[1] + np.sum(np.log(psi))
+    out = np.empty(len(X))
+    for i, x in enumerate(X):
+        delta = x - mean
+        a = W.T @ (delta / psi)
+        out[i] = -0.5 * (d * LOG_2PI + logdet + np.sum(delta**2 / psi) - a @ M_inv @ a)
+    return out
