@@ -60,8 +60,8 @@ from . import patches
 from ._validation import as_float_array, as_rng, positive_float, positive_int
 
 __all__ = ["add_noise", "psnr", "default_betas", "patch_log_density", "patch_log_density_grad",
-           "epll_energy", "epll", "epll_gradient_descent", "wiener_single_gaussian",
-           "FAST_STRIDE"]
+           "epll_energy", "epll", "epll_gradient_descent", "wiener_single_gaussian", "adapt_prior",
+           "FAST_STRIDE", "ADAPT_TAU", "ADAPT_ITERS"]
 
 BETA_FACTORS = (1.0, 4.0, 8.0, 16.0, 32.0)   # Zoran & Weiss: β = (1/σ²)·[1, 4, 8, 16, 32]
 FAST_STRIDE = 3            # fast mode: patch grid step (about 1/stride² of the patches)
@@ -237,12 +237,155 @@ def _wiener(Z: NDArray, labels: NDArray, means: NDArray, gains: NDArray) -> NDAr
     return out
 
 
+# --------------------------------------------------------------------------- adapting the prior
+
+ADAPT_TAU = 16.0      # relevance factor τ (chosen on the validation images, benchmarks/denoise.py --tune-adapt)
+ADAPT_ITERS = 3       # MAP-EM iterations (same choice)
+
+
+def _moments(Y: NDArray, table: tuple[NDArray, NDArray], chunk: int = CHUNK
+             ) -> tuple[NDArray, NDArray, NDArray, float]:
+    """E step on the rows of `Y` (N, d) under the mixture that `table` scores.
+
+    Returns (N_k (K,), Σ_i r_ik y_i (K, d), Σ_i r_ik y_i y_iᵀ (K, d, d), Σ_i log p(y_i)), float64.
+    Each chunk's features [y_a y_b (a ≤ b), y] are built once (:func:`_features`) and used twice:
+    scores = features @ W, then the weighted moments = featuresᵀ @ R, two GEMMs of one shape.
+    """
+    W, _ = table
+    d = Y.shape[1]
+    K = W.shape[1]
+    buffer = np.empty((W.shape[0], min(chunk, Y.shape[0])), dtype=W.dtype)
+    counts, acc, loglik = np.zeros(K), np.zeros((W.shape[0], K)), 0.0
+    for s in range(0, Y.shape[0], chunk):
+        S = _scores(Y[s:s + chunk], table, buffer)                   # fills buffer[:, :n]
+        lse = logsumexp(S, axis=1, keepdims=True)
+        R = np.exp(S - lse, out=S)                                    # (n, K) responsibilities
+        counts += R.sum(axis=0, dtype=np.float64)
+        acc += buffer[:, :R.shape[0]] @ R                              # (features, K)
+        loglik += float(lse.sum(dtype=np.float64))
+    iu, ju = np.triu_indices(d)
+    second = np.zeros((K, d, d))
+    second[:, iu, ju] = acc[:len(iu)].T
+    second[:, ju, iu] = acc[:len(iu)].T
+    return counts, acc[len(iu):].T.copy(), second, loglik
+
+
+def _map_step(spectra: _Spectra, prior: tuple[NDArray, NDArray, NDArray], Y: NDArray,
+              noise_var: float, tau: float, dtype) -> tuple[NDArray, NDArray, NDArray, float]:
+    """One noise-aware MAP-EM step: (weights, means, covs) from the current model `spectra`.
+
+    E step: r_ik ∝ π_k N(y_i; μ_k, Σ_k + s I), s = `noise_var`.  Under component k the clean
+    patch x_i has the Gaussian posterior with mean b_ik = μ_k + G_k (y_i - μ_k) and covariance
+    B_k = s G_k, G_k = Σ_k (Σ_k + s I)⁻¹ (Bovy, Hogg & Roweis 2011).  M step: the conjugate MAP
+    update toward the pretrained (π⁰, μ⁰, Σ⁰) with relevance factor τ (Reynolds et al. 2000):
+
+        μ_k = (τ μ⁰_k + N_k b̄_k) / (τ + N_k),
+        Σ_k = [τ Σ⁰_k + Σ_i r_ik (b_ik - b̄_k)(b_ik - b̄_k)ᵀ + N_k B_k
+               + τ N_k / (τ + N_k) (b̄_k - μ⁰_k)(b̄_k - μ⁰_k)ᵀ] / (τ + N_k),
+        π_k ∝ α_k N_k / N + (1 - α_k) π⁰_k,   α_k = N_k / (N_k + τ),
+
+    with N_k = Σ_i r_ik and b̄_k = Σ_i r_ik b_ik / N_k.  The scatter of the b_ik is G_k S_k G_k,
+    S_k the scatter of the y_i about their weighted mean ȳ_k, so no per-patch b_ik is formed.
+    """
+    w0, mu0, cov0 = prior
+    counts, first, second, loglik = _moments(Y, spectra.score_table(noise_var, dtype=dtype))
+    lam = spectra.eigvals
+    G = spectra.matrices(lam / (lam + noise_var))                     # (K, d, d) symmetric
+    safe = np.maximum(counts, np.finfo(float).tiny)
+    ybar = first / safe[:, None]
+    scatter = second - counts[:, None, None] * ybar[:, :, None] * ybar[:, None, :]
+    bbar = spectra.means + np.einsum("kab,kb->ka", G, ybar - spectra.means)
+    dead = tau + counts <= 0                        # τ = 0 and no patch at all: keep the prior's
+    den = np.where(dead, 1.0, tau + counts)
+    mu = np.where(dead[:, None], mu0, (tau * mu0 + counts[:, None] * bbar) / den[:, None])
+    diff = bbar - mu0
+    cov = (tau * cov0 + G @ scatter @ G + (counts * noise_var)[:, None, None] * G
+           + (tau * counts / den)[:, None, None] * diff[:, :, None] * diff[:, None, :])
+    cov = np.where(dead[:, None, None], cov0, cov / den[:, None, None])
+    cov = 0.5 * (cov + np.swapaxes(cov, 1, 2))
+    alpha = counts / den
+    w = alpha * counts / counts.sum() + (1 - alpha) * w0
+    return w / w.sum(), mu, cov, loglik
+
+
+def adapt_prior(gmm: PatchGMM, noisy: ArrayLike, sigma: float, *, tau: float = ADAPT_TAU,
+                n_iter: int = ADAPT_ITERS, stride: int = 1, patch_size: int = 8,
+                dtype=np.float32, trace: list | None = None):
+    """Adapt the patch prior `gmm` to the patches of the noisy image itself by MAP-EM.
+
+    The observed DC-removed patches are y_i = x_i + n_i with n_i ~ N(0, σ² I): the E step scores
+    them against N(μ_k, Σ_k + σ² I), and the M step uses each clean patch's posterior mean *and
+    covariance* under component k (the "extreme deconvolution" EM of Bovy, Hogg & Roweis 2011), so
+    the covariances do not absorb the noise.  Each M step is the conjugate MAP update toward the
+    pretrained parameters with relevance factor `tau` (GMM–UBM adaptation, Reynolds, Quatieri &
+    Dunn 2000): a component that explains few patches stays as trained, one that explains many
+    follows the image.  See :func:`_map_step` for the formulas.
+
+    Parameters
+    ----------
+    gmm : the pretrained GMM over DC-removed `patch_size`² patches.
+    noisy : (H, W) float image y = x + N(0, σ²) noise.
+    sigma : noise standard deviation on the [0, 1] scale (> 0, as for :func:`epll`).
+    tau : relevance factor τ >= 0 (``np.inf`` returns `gmm` unchanged; 0 is plain noise-aware EM).
+    n_iter : MAP-EM iterations (each costs about two exact EPLL rounds).
+    stride : use the patches on a grid of this step (1: every overlapping patch).
+    dtype : float32 (default) scores and accumulates each chunk's moments in float32 GEMMs
+        (sums across chunks in float64); float64 is the exact path.
+    trace : if a list, the mean noisy-patch log-likelihood (1/N) Σ_i log p(y_i) under each
+        E step's model is appended to it (non-decreasing in n_iter up to the prior's pull).
+
+    Returns
+    -------
+    helpers.mixture.GMM, float64 parameters, the same K and d.
+    """
+    from .mixture import GMM
+    y = _image(noisy, "noisy", min_side=positive_int(patch_size, "patch_size"))
+    sigma = _sigma(sigma)
+    tau = float(tau)
+    if not tau >= 0:
+        raise ValueError(f"tau: expected a relevance factor >= 0 (or inf), got {tau!r}")
+    n_iter = positive_int(n_iter, "n_iter")
+    stride = positive_int(stride, "stride")
+    if stride > patch_size:
+        raise ValueError(f"stride: must be <= patch_size ({patch_size}), got {stride}")
+    if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype: expected float32 or float64, got {dtype!r}")
+    prior = _model(gmm, patch_size)
+    if np.isinf(tau):
+        return gmm if isinstance(gmm, GMM) else GMM(*prior)
+    rows, cols = patches.positions(y.shape, patch_size, stride)
+    P = patches.extract_at(y, rows, cols, patch_size)
+    return GMM(*_adapt(gmm, P - P.mean(axis=1, keepdims=True), sigma**2, tau, n_iter,
+                       patch_size, dtype, trace))
+
+
+def _adapt(gmm: PatchGMM, Y: NDArray, noise_var: float, tau: float, n_iter: int, patch_size: int,
+           dtype=np.float32, trace: list | None = None) -> tuple[NDArray, NDArray, NDArray]:
+    """`n_iter` MAP-EM steps on the patches `Y` (N, d) from `gmm`; (weights, means, covs)."""
+    prior = _model(gmm, patch_size)
+    spectra = _Spectra.of(gmm, patch_size)
+    for _ in range(n_iter):
+        w, mu, cov, loglik = _map_step(spectra, prior, Y, noise_var, tau, dtype)
+        if trace is not None:
+            trace.append(loglik / Y.shape[0])
+        spectra = _Spectra.of(_Params(w, mu, cov), patch_size)
+    return w, mu, cov
+
+
+@dataclass(frozen=True)
+class _Params:
+    weights: NDArray
+    means: NDArray
+    covs: NDArray
+
+
 # --------------------------------------------------------------------------- HQS
 
 def epll(noisy: ArrayLike, gmm: PatchGMM, sigma: float, *, betas: ArrayLike | None = None,
          iters_per_beta: int = 1, mode: str = "exact", stride: int | None = None,
          patch_size: int = 8, rng: np.random.Generator | None = None,
-         callback: Callback | None = None, clip: bool = True) -> NDArray[np.float64]:
+         callback: Callback | None = None, clip: bool = True, adapt: bool = False
+         ) -> NDArray[np.float64]:
     """Denoise `noisy` (H, W) with the GMM patch prior by half-quadratic splitting (EPLL).
 
     Parameters
@@ -260,6 +403,9 @@ def epll(noisy: ArrayLike, gmm: PatchGMM, sigma: float, *, betas: ArrayLike | No
     rng : random offsets of mode "fast" (default ``np.random.default_rng(0)``).
     callback : called as ``callback(round, x)`` after every round with the current (unclipped) x.
     clip : clip the final output (only the final output) to [0, 1].
+    adapt : first adapt the prior to the noisy image's own patches by noise-aware MAP-EM
+        (:func:`adapt_prior` with its defaults and the input σ; mode "fast" adapts on the
+        patches of the fast grid, step `stride`), then run the unchanged HQS schedule.
 
     Returns
     -------
@@ -278,6 +424,8 @@ def epll(noisy: ArrayLike, gmm: PatchGMM, sigma: float, *, betas: ArrayLike | No
     if step > patch_size:
         raise ValueError(f"stride: must be <= patch_size ({patch_size}) to cover every pixel, got {step}")
     rng = np.random.default_rng(0) if rng is None else as_rng(rng)
+    if adapt:
+        spectra = _Spectra.of(adapt_prior(gmm, y, sigma, stride=step, patch_size=patch_size), patch_size)
 
     x = y.copy()
     rnd = 0

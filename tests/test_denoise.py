@@ -264,3 +264,129 @@ def test_epll_matches_the_papers_algorithm_with_the_shipped_k200_model():
     close = np.abs(got - want) < 1e-9
     assert close.mean() > 0.99, f"only {close.mean():.1%} of pixels agree"
     assert abs(denoise.psnr(clean, got) - denoise.psnr(clean, want)) < 0.01
+
+
+# ---------------------------------------------------------------- the common scoring path (13.2)
+
+def test_score_table_equals_the_mixtures_component_scores():
+    """_Spectra.score_table is a specialisation of GMM.log_pdf_components (helpers.mixture):
+    the same log π_k + log N(z; μ_k, Σ_k + sI), as a linear map of the patch products."""
+    rng = np.random.default_rng(3)
+    gmm = random_gmm(rng, 5, 4)
+    Z = rng.standard_normal((50, 16)) * 0.05
+    for s in (0.0, 1e-3):
+        want = GMM(gmm.weights, gmm.means, gmm.covs + s * np.eye(16)).log_pdf_components(Z)
+        got = denoise._scores(Z, denoise._Spectra.of(gmm, 4).score_table(s, dtype=np.float64))
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
+
+
+# ---------------------------------------------------------------- adapting the prior (MAP-EM)
+
+def _plain_map_em_step(X: np.ndarray, gmm: GMM, tau: float):
+    """Oracle: one ordinary MAP-EM step on clean points X (N, d), float64, component by component
+    with scipy's logpdf, in the second-moment form of Reynolds, Quatieri & Dunn (2000)."""
+    from scipy.stats import multivariate_normal
+    from scipy.special import logsumexp
+    logp = np.stack([np.log(w) + multivariate_normal(m, S).logpdf(X)
+                     for w, m, S in zip(gmm.weights, gmm.means, gmm.covs)], axis=1)
+    R = np.exp(logp - logsumexp(logp, axis=1, keepdims=True))
+    w, mu, cov = [], [], []
+    for k in range(len(gmm.weights)):
+        n = R[:, k].sum()
+        Ex = (R[:, k] @ X) / n
+        Exx = (X.T * R[:, k]) @ X / n
+        a = n / (n + tau)
+        m = a * Ex + (1 - a) * gmm.means[k]
+        second = a * Exx + (1 - a) * (gmm.covs[k] + np.outer(gmm.means[k], gmm.means[k]))
+        w.append(a * n / len(X) + (1 - a) * gmm.weights[k])
+        mu.append(m)
+        cov.append(second - np.outer(m, m))
+    w = np.array(w)
+    return w / w.sum(), np.array(mu), np.array(cov)
+
+
+def _dc_free_patches(img: np.ndarray, size: int) -> np.ndarray:
+    P = np.array([img[r:r + size, c:c + size].ravel()
+                  for r in range(img.shape[0] - size + 1) for c in range(img.shape[1] - size + 1)])
+    return P - P.mean(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("tau", [0.0, 5.0, 200.0])
+def test_adaptation_without_noise_is_an_ordinary_map_em_step(tau):
+    rng = np.random.default_rng(4)
+    gmm = random_gmm(rng, 3, 4)
+    clean = images.load("camera")[40:64, 100:124]
+    want = _plain_map_em_step(_dc_free_patches(clean, 4), gmm, tau)
+    got = denoise.adapt_prior(gmm, clean, 1e-7, tau=tau, n_iter=1, patch_size=4, dtype=np.float64)
+    for g, w, name in zip((got.weights, got.means, got.covs), want, ("weights", "means", "covs")):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-9, err_msg=name)
+    fast = denoise.adapt_prior(gmm, clean, 1e-7, tau=tau, n_iter=1, patch_size=4)   # float32 GEMMs
+    np.testing.assert_allclose(fast.covs, want[2], rtol=1e-3, atol=1e-6)
+
+
+def test_infinite_relevance_returns_the_prior():
+    gmm = random_gmm(np.random.default_rng(5), 3, 4)
+    noisy = denoise.add_noise(images.load("camera")[:24, :24], 0.1, np.random.default_rng(0))
+    assert denoise.adapt_prior(gmm, noisy, 0.1, tau=np.inf, patch_size=4) is gmm
+    near = denoise.adapt_prior(gmm, noisy, 0.1, tau=1e12, patch_size=4, dtype=np.float64)
+    for a, b in ((near.weights, gmm.weights), (near.means, gmm.means), (near.covs, gmm.covs)):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-12)
+
+
+def test_noise_aware_em_recovers_the_clean_covariance():
+    """K = 1, τ = 0: the fixed point of the noise-aware EM is the ML estimate under
+    y ~ N(μ, Σ + σ²I), i.e. Σ = cov(y) - σ²I, not cov(y), which plain EM would return."""
+    rng = np.random.default_rng(6)
+    d, s2 = 16, 0.04
+    A = rng.standard_normal((d, d)) / 4
+    truth = A @ A.T + 0.1 * np.eye(d)
+    Y = rng.multivariate_normal(np.zeros(d), truth + s2 * np.eye(d), size=4000)
+    start = GMM(np.ones(1), np.zeros((1, d)), np.eye(d)[None])
+    w, mu, cov = denoise._adapt(start, Y, s2, 0.0, 300, 4, dtype=np.float64)
+    mle = np.cov(Y.T, bias=True) - s2 * np.eye(d)
+    np.testing.assert_allclose(mu[0], Y.mean(axis=0), atol=1e-6)
+    np.testing.assert_allclose(cov[0], mle, atol=2e-4)
+
+
+def test_adapted_covariances_stay_positive_definite_at_sigma_50():
+    gmm = pretrained.load(200)
+    sigma = 50 / 255
+    noisy = denoise.add_noise(images.load("camera")[:64, :64], sigma, np.random.default_rng(2))
+    trace: list[float] = []
+    for tau in (0.0, 16.0):
+        out = denoise.adapt_prior(gmm, noisy, sigma, tau=tau, n_iter=2, trace=trace)
+        assert np.linalg.eigvalsh(out.covs.astype(float)).min() > 0
+        assert np.isclose(out.weights.sum(), 1) and np.all(np.isfinite(out.means))
+    assert trace[1] >= trace[0] - 1e-6                    # τ = 0: EM does not lower the likelihood
+
+
+def test_epll_adapt_keyword_adapts_then_runs_the_same_schedule(small_gmm, camera_crop):
+    sigma = 0.1
+    y = denoise.add_noise(camera_crop, sigma, np.random.default_rng(3))
+    for mode, stride in (("exact", 1), ("fast", denoise.FAST_STRIDE)):
+        adapted = denoise.adapt_prior(small_gmm, y, sigma, stride=stride)
+        np.testing.assert_array_equal(denoise.epll(y, small_gmm, sigma, mode=mode, adapt=True),
+                                      denoise.epll(y, adapted, sigma, mode=mode))
+    np.testing.assert_array_equal(denoise.epll(y, small_gmm, sigma, adapt=False), denoise.epll(y, small_gmm, sigma))
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(sigma=0.0), "sigma"),
+    (dict(sigma=25), "sigma"),
+    (dict(noisy=np.zeros((16, 16), dtype=np.uint8)), "noisy"),
+    (dict(noisy=np.zeros((5, 16))), "noisy"),
+    (dict(gmm=random_gmm(np.random.default_rng(0), 2, 3)), "gmm"),
+    (dict(gmm="not a model"), "gmm"),
+    (dict(patch_size=0), "patch_size"),
+    (dict(patch_size=3), "gmm"),
+    (dict(tau=-1.0), "tau"),
+    (dict(tau=float("nan")), "tau"),
+    (dict(n_iter=0), "n_iter"),
+    (dict(stride=9), "stride"),
+    (dict(dtype=np.int32), "dtype"),
+])
+def test_adapt_prior_rejects_bad_input_naming_the_argument(small_gmm, kwargs, name):
+    args = dict(noisy=np.zeros((16, 16)), gmm=small_gmm, sigma=0.1)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=f"^{name}"):
+        denoise.adapt_prior(args.pop("gmm"), args.pop("noisy"), args.pop("sigma"), **args)

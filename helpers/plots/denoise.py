@@ -9,14 +9,10 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 from numpy.typing import ArrayLike
 
+from ..denoise import psnr
 from ._style import WIDTH, figure, show_image
 
 __all__ = ["plot_denoising", "plot_psnr_curves"]
-
-
-def _psnr(clean: np.ndarray, estimate: np.ndarray) -> float:
-    mse = float(np.mean((clean - estimate) ** 2))
-    return float("inf") if mse == 0 else 10 * np.log10(1.0 / mse)
 
 
 def plot_denoising(clean: ArrayLike, estimates: Mapping[str, ArrayLike], *,
@@ -32,7 +28,7 @@ def plot_denoising(clean: ArrayLike, estimates: Mapping[str, ArrayLike], *,
     n = len(panels)
     fig, axes = figure(n, 2 if crop else 1, width=width)
     for j, (label, img) in enumerate(panels.items()):
-        title = label if label == "clean" else f"{label}\nPSNR {_psnr(clean, img):.2f} dB"
+        title = label if label == "clean" else f"{label}\nPSNR {psnr(clean, img):.2f} dB"
         show_image(axes[0, j], np.clip(img, 0, 1), title)
         if crop:
             r, c, s = crop
