@@ -12,6 +12,5 @@ from .nb04 import *  # noqa: F401,F403
 from .nb05 import *  # noqa: F401,F403
 from .nb06 import *  # noqa: F401,F403
 from .nb07 import *  # noqa: F401,F403
-from .mfa import *  # noqa: F401,F403
 
 install_short_tracebacks()  # in a kernel: a failed check shows its message, not a traceback
