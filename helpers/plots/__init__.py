@@ -9,7 +9,7 @@ from .mixture import *  # noqa: F401,F403
 from .em import *  # noqa: F401,F403
 from .sgd import *  # noqa: F401,F403
 from .eigen import *  # noqa: F401,F403
-from .mfa import *  # noqa: F401,F403
+from .digits import *  # noqa: F401,F403
 from .denoise import *  # noqa: F401,F403
 
 use_style()

@@ -1,5 +1,5 @@
-"""Plots for the "scaling up to full images" section of notebook 06: whole digit images, the
-means and principal directions of mixture components, and how the cost grows with d."""
+"""Plots of whole digit images for notebook 06 (a GMM of whole images): digit panels, the means and
+principal directions of mixture components (GMM or MFA), and how the cost of EM grows with d."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt

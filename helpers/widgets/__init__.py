@@ -5,5 +5,4 @@ from .mixture import *  # noqa: F401,F403
 from .em import *  # noqa: F401,F403
 from .sgd import *  # noqa: F401,F403
 from .eigen import *  # noqa: F401,F403
-from .mfa import *  # noqa: F401,F403
 from .denoise import *  # noqa: F401,F403
