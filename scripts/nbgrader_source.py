@@ -39,7 +39,7 @@ class MarkingError(ValueError):
 
 
 def _meta(grade_id: str, *, solution: bool = False, points: float | None = None) -> dict:
-    meta = {"grade": points is not None, "solution": solution, "locked": points is not None,
+    meta = {"grade": points is not None, "solution": solution, "locked": points is not None and not solution,
             "grade_id": grade_id, "schema_version": 3}
     if points is not None:
         meta["points"] = points

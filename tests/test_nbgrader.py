@@ -123,3 +123,116 @@ def test_nbgrader_generate_assignment_releases_our_lecture_code_cells(tmp_path, 
                        for *_, p in nbgrader_source.EXERCISE.findall(c.source))
         graded = sum(c.metadata["nbgrader"].get("points", 0) for c in release.cells if "nbgrader" in c.metadata)
         assert graded == pytest.approx(headings), f"{path.name}: points in nbgrader differ from the headings"
+
+
+def markdown_sources(nb: nbformat.NotebookNode) -> list[str]:
+    return [c.source for c in nb.cells if c.cell_type == "markdown"]
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
+def test_written_answers_are_cleared_like_nbgrader_does(path):
+    """Written answers (markdown regions) become nbgrader's 'YOUR ANSWER HERE' in our lectures too."""
+    solution = nbformat.read(path, as_version=4)
+    lecture = make_lectures.make_lecture(solution, path.name)
+    resources = {"language": "python"}
+    theirs, _ = nbgrader_pre.ClearSolutions(enforce_metadata=False).preprocess(nbformat.from_dict(solution),
+                                                                               resources)
+    assert markdown_sources(lecture) == markdown_sources(theirs)
+    assert not any("BEGIN SOLUTION" in s for s in markdown_sources(lecture)), "a model answer leaked"
+
+
+def test_marking_makes_written_answers_manually_graded():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("### Exercise 1.3 (2 points, written) · derive\n\nShow that ..."),
+        nbformat.v4.new_markdown_cell("### BEGIN SOLUTION\n**Model answer.** ...\n\n**Rubric.** ...\n"
+                                      "### END SOLUTION"),
+    ])
+    meta = [c.metadata.get("nbgrader") for c in nbgrader_source.mark(nb).cells]
+    assert meta[0] is None
+    assert meta[1] == {"grade": True, "solution": True, "locked": False, "grade_id": "ex1_3_written",
+                       "schema_version": 3, "points": 2.0}
+
+
+# --- grading: nbgrader's own autograde on an untouched, a fully solved and a one-exercise submission ---
+
+def _exercises(nb: nbformat.NotebookNode) -> dict[str, float]:
+    """Autograded exercises of a solution notebook: {"exN_M": points of its check cells}."""
+    marked = nbgrader_source.mark(nb)
+    out: dict[str, float] = {}
+    for cell in marked.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade"):
+            ex = meta["grade_id"].split("_check")[0]
+            out[ex] = out.get(ex, 0.0) + meta["points"]
+    return out
+
+
+def _solve(release: nbformat.NotebookNode, solution: nbformat.NotebookNode, exercises: set[str]):
+    """The released notebook with the answer cells of `exercises` filled in from the solution, as a
+    student who solved exactly those would submit it."""
+    marked = nbgrader_source.mark(solution)
+    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in marked.cells
+               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
+    nb = nbformat.from_dict(release)
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if cell.cell_type == "code" and gid in answers and gid.split("_answer")[0] in exercises:
+            cell.source = answers[gid]
+    return nb
+
+
+def _autograde_scores(tmp_path, monkeypatch, path: Path) -> dict[str, tuple[float, float]]:
+    """{submission: (autograded score, max autograded score)} from `nbgrader autograde`."""
+    from nbgrader.api import Gradebook
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    monkeypatch.chdir(tmp_path)
+    assert nbgrader_source.main([str(tmp_path), str(path)]) == 0
+    config = Config()
+    config.CourseDirectory.root = str(tmp_path)
+    config.Exchange.root = str(tmp_path / "exchange")
+    config.ExecutePreprocessor.timeout = 300
+    api = NbGraderAPI(CourseDirectory(config=config), config=config)
+    assert api.generate_assignment(path.stem)["success"]
+    release = nbformat.read(tmp_path / "release" / path.stem / path.name, as_version=4)
+    solution = nbformat.read(path, as_version=4)
+    exercises = _exercises(solution)
+    first = sorted(exercises)[0]
+    submissions = {"untouched": release, "solved": _solve(release, solution, set(exercises)),
+                   f"only_{first}": _solve(release, solution, {first})}
+    scores = {}
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
+        for student in submissions:
+            gb.update_or_create_student(student)
+    for student, nb in submissions.items():
+        target = tmp_path / "submitted" / student / path.stem / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, target)
+        result = api.autograde(path.stem, student, force=True, create=True)
+        assert result["success"], f"{path.name}, {student}: autograde failed:\n{result.get('error')}"
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
+        for student in submissions:
+            sub = gb.find_submission_notebook(path.stem, path.stem, student)
+            scores[student] = (sub.code_score, sub.max_code_score)
+    return scores, exercises, first
+
+
+def _grading_test(path: Path):
+    def test(self, tmp_path, monkeypatch):
+        scores, exercises, first = _autograde_scores(tmp_path, monkeypatch, path)
+        total = sum(exercises.values())
+        assert scores["untouched"] == (0.0, pytest.approx(total)), "an untouched lecture must score 0"
+        assert scores["solved"][0] == pytest.approx(total), "the solutions must score full marks"
+        assert scores[f"only_{first}"][0] == pytest.approx(exercises[first]), (
+            f"solving only {first} must score exactly its {exercises[first]:g} points")
+    return test
+
+
+# One class per notebook, so pytest-xdist (--dist loadscope) spreads the slow autograde runs over workers.
+for _path in SOLUTIONS:
+    _name = "TestAutograde_" + _path.stem
+    globals()[_name] = type(_name, (), {"test_untouched_zero_solved_full_one_exercise_exact": _grading_test(_path)})
