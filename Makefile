@@ -3,7 +3,11 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# The stamp names the Python version, so a .venv built by another Python (e.g. after an upgrade,
+# or with PYTHON=python3.12) is rebuilt from scratch instead of being reused.
+PY_VERSION  := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+VENV_VERSION = $(shell $(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+STAMP  := $(VENV)/.installed-py$(PY_VERSION)
 NB     ?= solutions/*.ipynb
 # Two pytest workers on two cores: one BLAS thread each, so the kernels do not oversubscribe
 # the cores (OpenBLAS threads spinning against each other made notebooks 5-10x slower).
@@ -13,14 +17,17 @@ LAB_ARGS ?=        # e.g. LAB_ARGS="--no-browser --port 8890"
 .PHONY: lab test lectures check-lectures solutions install test-browser benchmarks clean
 
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || \
+	  { echo "make: Python >= 3.11 is needed; '$(PYTHON)' is $(or $(PY_VERSION),missing). Try: make PYTHON=python3.11" >&2; exit 1; }
+	@if [ -d $(VENV) ] && [ "$(VENV_VERSION)" != "$(PY_VERSION)" ]; then \
+	  echo "$(VENV) was built by Python $(or $(VENV_VERSION),?) (now $(PY_VERSION)): rebuilding it"; rm -rf $(VENV); fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
-	@# nbgrader is installed for the test that checks our generator against it; keep its menus
-	@# out of the students' JupyterLab (instructors: README, "Teaching with these notebooks").
-	-@$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
-	-@for m in formgrader validate_assignment assignment_list course_list; do \
-	  $(BIN)/jupyter server extension disable --sys-prefix nbgrader.server_extensions.$$m >/dev/null 2>&1; done
+	$(BIN)/python -m pip install --quiet -e ".[test,instructor]"
+	@# nbgrader (instructor extra) is installed for the test that checks our generator against it;
+	@# keep its menus out of the students' JupyterLab (README, "Teaching with these notebooks").
+	-@$(BIN)/python scripts/nbgrader_menus.py off >/dev/null
+	@rm -f $(VENV)/.installed*
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -54,7 +61,7 @@ test-browser: install
 ## benchmarks/results/ holds the recorded ones.
 benchmarks: install
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
-	for b in patches em sgd mfa denoise; do $(BIN)/python benchmarks/$$b.py || exit 1; done
+	for b in patches em sgd mfa denoise denoise_prior; do $(BIN)/python benchmarks/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,8 +1,11 @@
 """Denoising quality and speed: EPLL (helpers.denoise) against classical denoisers and BM3D.
 
-    python benchmarks/denoise.py                      # the table, written to benchmarks/results/denoise.md
-    python benchmarks/denoise.py --speed --repeat 5   # EPLL exact vs fast: min/median s, GFLOP/s, PSNR cost
+    python benchmarks/denoise.py                      # the table, printed
+    python benchmarks/denoise.py --write              # ... and written to benchmarks/results/denoise.md
+    python benchmarks/denoise.py --speed --repeat 5   # EPLL exact vs fast vs adapted: min/median s, GFLOP/s
     python benchmarks/denoise.py --schedule           # longer β schedules / more rounds per β (σ = 25)
+    python benchmarks/denoise.py --tune-adapt         # choose τ and the EM iterations on the validation crops
+    python benchmarks/denoise.py --held-out           # shipped vs adapted prior vs BM3D on two held-out images
 
 Every image of ``data/images/test`` at σ = 15, 25, 50 (pixel scale 0..255; the code works on
 [0, 1]) with the fixed noise seed 1000·σ + image index.  Methods and their parameters:
@@ -21,7 +24,16 @@ Every image of ``data/images/test`` at σ = 15, 25, 50 (pixel scale 0..255; the 
   ``bench`` extra), if installed;
 * EPLL, gradient descent: ``epll_gradient_descent`` (K = 200, λ = 1/64, floor σ²/16, 30 Nesterov steps);
 * EPLL, HQS exact: ``epll`` (K = 200, β = (1/σ²)·[1, 4, 8, 16, 32], stride 1, one round per β);
-* EPLL, HQS fast: ``epll(mode="fast")`` (patch grid of step 3 with a random offset per round).
+* EPLL, HQS fast: ``epll(mode="fast")`` (patch grid of step 3 with a random offset per round);
+* EPLL, HQS adapted: ``epll(adapt=True)``: the K = 200 prior first adapted to the noisy image's own
+  patches by noise-aware MAP-EM (``helpers.denoise.adapt_prior``, τ = ``ADAPT_TAU``, ``ADAPT_ITERS``
+  iterations), then the exact schedule; the time includes the adaptation.
+
+τ and the iteration count were chosen with ``--tune-adapt`` on VALIDATION crops (the central
+256×256 of the training images ``astronaut`` and ``coffee``, noise seed 500 + index), never on the
+test images.  ``--held-out`` reports the same comparison on two photographs bundled with
+scikit-image that are in neither ``data/images/train`` nor ``data/images/test`` (``coins`` and
+``retina``, grey, central 256×256 crops; ``retina`` first shrunk to 512×512).
 
 If ``OPENBLAS_CORETYPE`` is set in your environment, compare with
 ``env -u OPENBLAS_CORETYPE python benchmarks/denoise.py``.
@@ -40,7 +52,7 @@ from skimage.metrics import structural_similarity
 from skimage.restoration import (denoise_nl_means, denoise_tv_chambolle, denoise_wavelet,
                                  estimate_sigma)
 
-from helpers import denoise, images, pretrained
+from helpers import denoise, images, patches, pretrained
 
 ROOT = Path(__file__).resolve().parents[1]
 SIGMAS = (15, 25, 50)
@@ -82,6 +94,7 @@ def methods(gmm, single, sigma: float) -> dict:
     out["EPLL HQS exact"] = lambda y: denoise.epll(y, gmm, sigma)
     out["EPLL HQS fast"] = lambda y: denoise.epll(y, gmm, sigma, mode="fast",
                                                  rng=np.random.default_rng(0))
+    out["EPLL HQS adapted"] = lambda y: denoise.epll(y, gmm, sigma, adapt=True)
     return out
 
 
@@ -169,18 +182,21 @@ def speed(gmm, repeat: int, threads: tuple[int, ...]) -> str:
         step = denoise.FAST_STRIDE if mode == "fast" else 1
         for _ in range(len(denoise.default_betas(sigma))):   # the offsets epll draws
             off = rng.integers(0, step, size=2) if step > 1 else (0, 0)
-            n += (len(denoise._grid(y.shape[0], 8, step, int(off[0])))
-                  * len(denoise._grid(y.shape[1], 8, step, int(off[1]))))
+            rows, cols = patches.positions(y.shape, 8, step, tuple(int(o) for o in off))
+            n += len(rows) * len(cols)
+        if mode == "adapted":                               # two GEMMs (scores, moments) per EM iteration
+            n += 2 * denoise.ADAPT_ITERS * patches.count(y.shape, 8)
         return 2.0 * n * K * feats
 
-    runs = [(mode, t) for t in threads for mode in ("exact", "fast")]
+    runs = [(mode, t) for t in threads for mode in ("exact", "fast", "adapted")]
     times: dict[tuple[str, int], list[float]] = {r: [] for r in runs}
     denoise.epll(y, gmm, sigma, mode="fast")                   # warm-up (page faults, caches)
     for _ in range(repeat):
         for mode, t in runs:
             with _blas_threads(t):
                 start = time.perf_counter()
-                denoise.epll(y, gmm, sigma, mode=mode, rng=np.random.default_rng(0))
+                denoise.epll(y, gmm, sigma, mode="exact" if mode == "adapted" else mode,
+                             adapt=mode == "adapted", rng=np.random.default_rng(0))
                 times[(mode, t)].append(time.perf_counter() - start)
     lines = [f"EPLL on camera 256×256, σ = 25, K = {K}, {repeat} runs of each (interleaved, one process); "
              f"load average {os.getloadavg()[0]:.1f} at the end.", "",
@@ -243,6 +259,95 @@ def tune_tv() -> str:
     return "\n".join(out)
 
 
+# --------------------------------------------------------------------------- adapting the prior
+
+VALIDATION = ("astronaut", "coffee")      # training images: central 256×256 crops, noise seed 500 + index
+HELD_OUT = ("coins", "retina")           # skimage.data photographs in neither train/ nor test/
+TAUS = (4.0, 16.0, 64.0)
+ITER_GRID = (1, 2, 3, 5)
+
+
+def central_crop(img: np.ndarray, size: int = 256) -> np.ndarray:
+    r, c = (img.shape[0] - size) // 2, (img.shape[1] - size) // 2
+    return img[r:r + size, c:c + size]
+
+
+def held_out_images() -> dict[str, np.ndarray]:
+    """`coins` and `retina` from skimage.data (bundled with the package, no download): grey by PIL's
+    ITU-R 601-2 luma as scripts/make_data.py, retina shrunk (Lanczos) to 512×512, central 256×256 crops."""
+    import skimage.data
+    from PIL import Image
+    out = {}
+    for name in HELD_OUT:
+        im = Image.fromarray(getattr(skimage.data, name)()).convert("L")
+        if max(im.size) > 512:
+            im = im.resize((512, 512), Image.LANCZOS)
+        out[name] = central_crop(np.asarray(im, dtype=np.float64) / 255.0)
+    return out
+
+
+def tune_adapt(gmm, sigmas: tuple[int, ...], taus: tuple[float, ...]) -> str:
+    """PSNR gain of EPLL (exact) with the adapted over the shipped prior on the validation crops,
+    for each τ and number of MAP-EM iterations (the iterations of one run, in order)."""
+    lines = ["Validation: central 256×256 crops of the training images " + ", ".join(VALIDATION)
+             + "; EPLL exact; gain in dB of the adapted prior over the shipped one.", "",
+             "| σ | τ | iterations | " + " | ".join(VALIDATION) + " | mean gain |",
+             "|---|---|---|" + "---|" * (len(VALIDATION) + 1)]
+    prior = denoise._model(gmm, 8)
+    for s255 in sigmas:
+        sigma = s255 / 255
+        gains: dict[tuple[float, int], list[float]] = {}
+        for i, name in enumerate(VALIDATION):
+            clean = central_crop(images.load(name))
+            y = denoise.add_noise(clean, sigma, np.random.default_rng(500 + i))
+            base = denoise.psnr(clean, denoise.epll(y, gmm, sigma))
+            rows, cols = patches.positions(y.shape, 8)
+            P = patches.extract_at(y, rows, cols, 8)
+            Y = P - P.mean(axis=1, keepdims=True)
+            for tau in taus:
+                spectra = denoise._Spectra.of(gmm, 8)
+                for it in range(1, max(ITER_GRID) + 1):
+                    w, mu, cov, _ = denoise._map_step(spectra, prior, Y, sigma**2, tau, np.float32)
+                    model = denoise._Params(w, mu, cov)
+                    spectra = denoise._Spectra.of(model, 8)
+                    if it in ITER_GRID:
+                        gain = denoise.psnr(clean, denoise.epll(y, model, sigma)) - base
+                        gains.setdefault((tau, it), []).append(gain)
+                        print(f"σ={s255} {name} τ={tau:g} it={it}: {gain:+.3f} dB", flush=True)
+        for (tau, it), g in gains.items():
+            lines.append(f"| {s255} | {tau:g} | {it} | " + " | ".join(f"{v:+.2f}" for v in g)
+                         + f" | {np.mean(g):+.3f} |")
+    return "\n".join(lines)
+
+
+def held_out(gmm, sigmas: tuple[int, ...]) -> str:
+    """Shipped vs adapted prior (epll exact, adapt=True) vs BM3D on the held-out crops."""
+    try:
+        import bm3d
+    except ImportError:
+        bm3d = None
+    imgs = held_out_images()
+    names = list(imgs)
+    lines = ["Held-out images (in neither train/ nor test/): " + ", ".join(names)
+             + f"; noise seed 2000·σ + index; τ = {denoise.ADAPT_TAU:g}, {denoise.ADAPT_ITERS} iterations.", "",
+             "| σ | method | " + " | ".join(names) + " | mean |", "|---|---|" + "---|" * (len(names) + 1)]
+    for s255 in sigmas:
+        sigma = s255 / 255
+        rows = {"EPLL shipped": [], "EPLL adapted": [], "BM3D": []}
+        for i, name in enumerate(names):
+            clean = imgs[name]
+            y = denoise.add_noise(clean, sigma, np.random.default_rng(2000 * s255 + i))
+            rows["EPLL shipped"].append(denoise.psnr(clean, denoise.epll(y, gmm, sigma)))
+            rows["EPLL adapted"].append(denoise.psnr(clean, denoise.epll(y, gmm, sigma, adapt=True)))
+            if bm3d is not None:
+                rows["BM3D"].append(denoise.psnr(clean, np.clip(bm3d.bm3d(y, sigma_psd=sigma), 0, 1)))
+        for label, ps in rows.items():
+            if ps:
+                lines.append(f"| {s255} | {label} | " + " | ".join(f"{p:.2f}" for p in ps) + f" | {np.mean(ps):.2f} |")
+                print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--speed", action="store_true", help="exact vs fast timing only")
@@ -254,14 +359,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", type=int, default=200, help="shipped model: number of components")
     ap.add_argument("--images", nargs="*", default=None, help="subset of the test images (default: all)")
     ap.add_argument("--sigmas", nargs="*", type=int, default=list(SIGMAS))
+    ap.add_argument("--tune-adapt", action="store_true",
+                    help="τ × EM iterations of the prior adaptation on the validation crops")
+    ap.add_argument("--held-out", action="store_true",
+                    help="shipped vs adapted prior vs BM3D on two images in neither train/ nor test/")
+    ap.add_argument("--taus", nargs="*", type=float, default=list(TAUS))
+    ap.add_argument("--write", action="store_true",
+                    help="write the table to --out (default: print only; the committed results stay)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "denoise.md")
-    ap.add_argument("--no-write", action="store_true", help="print only")
     args = ap.parse_args(argv)
 
     if args.tune_tv:
         print(tune_tv())
         return 0
     gmm = pretrained.load(args.model)
+    if args.tune_adapt:
+        print(f"Machine: {machine()}\n")
+        print(tune_adapt(gmm, tuple(args.sigmas), tuple(args.taus)))
+        return 0
+    if args.held_out:
+        print(f"Machine: {machine()}\n")
+        print(held_out(gmm, tuple(args.sigmas)))
+        return 0
     if args.speed:
         print(f"Machine: {machine()}\n")
         print(speed(gmm, args.repeat, tuple(args.threads)))
@@ -282,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         "1000·σ + image index, σ on the 0..255 scale. Parameters: see the docstring of "
         "`benchmarks/denoise.py`.", "", text, ""])
     print(doc)
-    if not args.no_write:
+    if args.write:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
         marker = "<!-- notes -->"

@@ -33,7 +33,9 @@ import itertools
 import sys
 import time
 
-import denoise as table_bench  # benchmarks/denoise.py: noise seeds and machine description
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 from PIL import Image
 from scipy import ndimage
@@ -43,6 +45,17 @@ from helpers import denoise, images, patches, pretrained
 from helpers.em import fit_em
 from helpers.mixture import GMM
 
+
+def _load_table_bench():
+    """benchmarks/denoise.py (noise seeds, machine description), loaded by its path under its own
+    name: ``import denoise`` would depend on sys.path and collides with ``helpers.denoise``."""
+    spec = importlib.util.spec_from_file_location("benchmarks_denoise_table", Path(__file__).with_name("denoise.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+table_bench = _load_table_bench()
 SIGMA255 = 25
 K_SMALL, N_SMALL, ITER_SMALL = 50, 150_000, 25
 ITER_ORACLE = 30

@@ -170,6 +170,12 @@ class _Spectra:
 
         Returns (W, c): W is (d(d+1)/2 + d, K), c is (K,), such that
         ``_features(Z) @ W + c`` is the (N, K) matrix log π_k + log N(z; μ_k, Σ_k + noise_var·I).
+
+        Why not ``helpers.mixture.ComponentScorer`` (the common component-score path, which this
+        equals: tests/test_denoise.py)?  EPLL needs the scores for five noise levels from one
+        eigen-decomposition, and at d = 64, K = 200 the quadratic-form GEMM here costs
+        N·K·d(d+1) flops against 2·N·K·d² for the whitened projections, with no N×K·d intermediate
+        to square and sum; adapt_prior reuses the same features for its weighted moments.
         """
         var = self.eigvals + noise_var                              # (K, d)
         A = self.matrices(1.0 / var)                                # precisions (K, d, d)
