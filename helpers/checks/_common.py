@@ -46,7 +46,11 @@ def _short_traceback(shell, etype, value, tb, tb_offset=None) -> list[str]:
     """IPython custom-exception handler: the exception's one-line message, no traceback."""
     if etype is NotImplementedError and not str(value):
         value = "this exercise is not solved yet: replace `raise NotImplementedError()` with your code"
-    return [f"\x1b[0;31m{etype.__name__}\x1b[0m: {value}"]
+    stb = [f"\x1b[0;31m{etype.__name__}\x1b[0m: {value}"]
+    # IPython discards what a custom handler returns: show it (ipykernel sends the `error` message, so the
+    # cell's reply is an error).  Without this the cell showed nothing and its reply said "ok".
+    shell._showtraceback(etype, value, stb)
+    return stb
 
 
 def install_short_tracebacks() -> bool:
