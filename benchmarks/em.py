@@ -8,7 +8,7 @@ Both sides start from the same initial GMM (θ_0 from k-means++ means) and run e
 `--iters` EM iterations (tol=0, same reg_covar) in this one process; scikit-learn also runs
 its final E step inside ``fit``, as does fit_em.  The final mean log-likelihoods of both
 models are evaluated by the same float64 code (``GMM.score``).  GFLOP/s counts 4·N·K·d² per
-iteration (DESIGN.md §8).  If ``OPENBLAS_CORETYPE`` is set in your environment, compare with
+iteration (docs/architecture.md §6).  If ``OPENBLAS_CORETYPE`` is set in your environment, compare with
 ``env -u OPENBLAS_CORETYPE python benchmarks/em.py``.
 """
 from __future__ import annotations

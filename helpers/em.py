@@ -10,7 +10,7 @@ One EM iteration, with θ = (π, μ, Σ) and responsibilities r_ik = p(z_i = k |
 So log p(X | θ_t) = L(r_t, θ_t) <= L(r_t, θ_{t+1}) <= log p(X | θ_{t+1}): the log-likelihood never
 decreases (up to the tiny effect of ``reg_covar``).
 
-Implementation (see DESIGN.md §8 for the cost model, 4·N·K·d² flops per iteration):
+Implementation (docs/architecture.md §6 gives the cost model, 4·N·K·d² flops per iteration):
 
 * points are processed in chunks of ``chunk_size`` rows; each chunk is scored against all
   components with one GEMM per block of components (``helpers.mixture.ComponentScorer``), and
