@@ -9,7 +9,7 @@ from scipy import fft
 
 from helpers import plots, widgets
 from helpers.mixture import GMM
-from helpers.plots.eigen import dct_basis, signed_tiles, sorted_eigh
+from helpers.plots.eigen import dct_basis, short_sci, signed_tiles, sorted_eigh
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +57,24 @@ def test_eigen_panels_draw(gmm):
     plots.plot_eigen_vs_dct(gmm.covs[1], n=16)
     plots.plot_components(gmm, [0, 2], n_vectors=4, n_samples=4)
     plots.plot_patch_sets({"A": gmm.sample(8, np.random.default_rng(0))[0], "B": np.zeros((8, 64))})
+
+
+def test_short_labels_and_spectrum_that_omits_a_zero_eigenvalue():
+    assert [short_sci(v) for v in (0.000231, 0.134, 2.0, 0.0)] == ["2.3e-4", "1.3e-1", "2.0e0", "0"]
+    fig, ax = plt.subplots()
+    plots.plot_spectrum(ax, np.array([1.0, 0.1, 0.01, 3e-18]), omit_below=1e-9)
+    assert len(ax.lines[0].get_xdata()) == 3 and "λ$_{4}$ = 3e-18" in ax.texts[0].get_text()
+    plt.close(fig)
+
+
+def test_plot_components_draws_with_a_given_sampler(gmm):
+    calls = []
+
+    def sampler(cov, n, rng):
+        calls.append(np.shape(cov))
+        return np.zeros((n, len(cov)))
+    plots.plot_components(gmm, [0, 1], n_vectors=4, n_samples=3, sampler=sampler)
+    assert calls == [(64, 64), (64, 64)]
 
 
 def test_component_browser_builds_and_redraws(gmm):

@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._style import CMAP_SIGNED, WIDTH, figure, patch_grid
 
-__all__ = ["sorted_eigh", "dct_basis", "signed_tiles", "plot_eigenvectors", "plot_spectrum",
+__all__ = ["sorted_eigh", "dct_basis", "short_sci", "signed_tiles", "plot_eigenvectors", "plot_spectrum",
            "plot_eigen_vs_dct", "plot_components", "plot_patch_sets"]
 
 
@@ -42,6 +42,15 @@ def dct_basis(size: int = 8) -> NDArray[np.float64]:
     return np.einsum("ui,vj->uvij", c, c).reshape(size * size, size * size)
 
 
+def short_sci(value: float) -> str:
+    """A compact 2-significant-digit label that fits under a tile, e.g. 0.000231 -> '2.3e-4', 0.134 -> '1.3e-1'."""
+    v = float(value)
+    if v == 0:
+        return "0"
+    m, e = f"{v:.1e}".split("e")
+    return f"{m}e{int(e)}"
+
+
 def signed_tiles(vectors: ArrayLike, ncols: int, pad: int = 1, row_pad: int | None = None
                  ) -> NDArray[np.float64]:
     """Tile flattened square patches (n, s*s) into one image, NaN (drawn white) between tiles.
@@ -65,7 +74,7 @@ def signed_tiles(vectors: ArrayLike, ncols: int, pad: int = 1, row_pad: int | No
 
 def plot_eigenvectors(ax, vecs: ArrayLike, vals: ArrayLike | None = None, *, ncols: int = 8,
                       title: str | None = None, labels: list[str] | None = None,
-                      fontsize: float = 7) -> None:
+                      fontsize: float = 9) -> None:
     """Draw eigenvectors (columns of `vecs`, shape (d, m)) as signed tiles on one axes.
 
     `vals` (m,) are written under the tiles as λ values (or pass your own `labels`).
@@ -74,7 +83,7 @@ def plot_eigenvectors(ax, vecs: ArrayLike, vals: ArrayLike | None = None, *, nco
     s = int(round(np.sqrt(V.shape[1])))
     cmap = plt.get_cmap(CMAP_SIGNED).with_extremes(bad="white")
     if labels is None and vals is not None:
-        labels = [f"{v:.1e}" for v in np.asarray(vals)]
+        labels = [short_sci(v) for v in np.asarray(vals)]
     row_pad = 4 if labels else 1
     ax.imshow(signed_tiles(V, ncols, row_pad=row_pad), cmap=cmap, vmin=-1, vmax=1,
               interpolation="nearest")
@@ -89,10 +98,21 @@ def plot_eigenvectors(ax, vecs: ArrayLike, vals: ArrayLike | None = None, *, nco
         ax.set_title(title)
 
 
-def plot_spectrum(ax, vals: ArrayLike, *, label: str | None = None, title: str | None = None) -> None:
-    """Eigenvalues (decreasing) against their rank on a log scale."""
+def plot_spectrum(ax, vals: ArrayLike, *, label: str | None = None, title: str | None = None,
+                  omit_below: float | None = None) -> None:
+    """Eigenvalues (decreasing) against their rank on a log scale.
+
+    With `omit_below`, eigenvalues smaller than `omit_below` times the largest (e.g. the zero of a
+    removed direction) are not drawn, so they do not stretch the axis; a note on the axes says so.
+    """
     vals = np.asarray(vals, dtype=np.float64)
-    ax.semilogy(np.arange(1, len(vals) + 1), np.maximum(vals, 1e-12), ".-", label=label)
+    rank = np.arange(1, len(vals) + 1)
+    keep = np.ones(len(vals), bool) if omit_below is None else vals >= omit_below * vals.max()
+    ax.semilogy(rank[keep], np.maximum(vals[keep], 1e-300), ".-", label=label)
+    if not keep.all():
+        gone = ", ".join(f"λ$_{{{r}}}$ = {v:.0e}" for r, v in zip(rank[~keep], vals[~keep]))
+        ax.text(0.98, 0.97, f"not drawn: {gone}\n(zero up to rounding)", transform=ax.transAxes,
+                ha="right", va="top", fontsize=9, color="0.3")
     ax.set_xlabel("rank of eigenvalue")
     ax.set_ylabel("eigenvalue λ (variance, [0, 1] pixel units²)")
     if title:
@@ -117,10 +137,12 @@ def plot_eigen_vs_dct(cov: ArrayLike, n: int = 32, *, ncols: int = 8) -> None:
 
 
 def plot_components(gmm, ks: ArrayLike, *, n_vectors: int = 8, n_samples: int = 8,
-                    rng: np.random.Generator | None = None) -> None:
+                    rng: np.random.Generator | None = None, sampler=None) -> None:
     """One row per component k in `ks`: its top eigenvectors (signed) and samples (grey).
 
-    Samples are drawn from N(μ_k, Σ_k) as x = μ_k + V D^½ z with `rng` (seeded default).
+    Samples are drawn from N(μ_k, Σ_k) as x = μ_k + V D^½ z with `rng` (seeded default), or as
+    μ_k + sampler(Σ_k, n_samples, rng) when a zero-mean sampler (cov, n, rng) -> (n, d) is given
+    (notebook 06 passes the student's Exercise 6.1 function).
     """
     rng = np.random.default_rng(0) if rng is None else rng
     ks = [int(k) for k in ks]
@@ -129,8 +151,12 @@ def plot_components(gmm, ks: ArrayLike, *, n_vectors: int = 8, n_samples: int = 
         vals, vecs = sorted_eigh(gmm.covs[k])
         plot_eigenvectors(row[0], vecs[:, :n_vectors], vals[:n_vectors], ncols=n_vectors)
         row[0].set_ylabel(f"k = {k}\nπ = {gmm.weights[k]:.3f}", rotation=0, ha="right", va="center")
-        z = rng.standard_normal((n_samples, len(vals)))
-        X = np.asarray(gmm.means[k]) + (z * np.sqrt(np.clip(vals, 0, None))) @ vecs.T
+        if sampler is None:
+            z = rng.standard_normal((n_samples, len(vals)))
+            X = np.asarray(gmm.means[k]) + (z * np.sqrt(np.clip(vals, 0, None))) @ vecs.T
+        else:
+            X = np.asarray(gmm.means[k], float) + np.asarray(
+                sampler(np.asarray(gmm.covs[k], float), n_samples, rng), float)
         patch_grid(row[1], X, ncols=n_samples, normalise="global")
         _no_frame(row[1])
         contrast = np.sqrt(np.clip(vals, 0, None).sum() / len(vals))
