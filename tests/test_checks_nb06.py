@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from helpers import checks, gaussian, mfa
+from helpers import checks, gaussian, mfa, plots
 from helpers.checks import ExerciseError
 from helpers.checks.nb06 import check_lowrank_logdet, check_sample_zero_mean, check_woodbury_log_pdf
 
@@ -88,6 +88,7 @@ MISTAKES = {
     "non-zero mean": (lambda cov, n, rng: reference(cov, n, rng) + 0.5, "mean zero"),
     "calls gaussian.sample": (lambda cov, n, rng: gaussian.sample(np.zeros(len(cov)), cov, n, rng),
                               "course's own implementation"),
+    "calls plots.eigen_sample": (lambda cov, n, rng: plots.eigen_sample(cov, n, rng), "course's own implementation"),
 }
 
 

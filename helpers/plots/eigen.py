@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._style import CMAP_SIGNED, WIDTH, figure, patch_grid
 
-__all__ = ["sorted_eigh", "dct_basis", "short_sci", "signed_tiles", "plot_eigenvectors", "plot_spectrum",
+__all__ = ["sorted_eigh", "eigen_sample", "dct_basis", "short_sci", "signed_tiles", "plot_eigenvectors", "plot_spectrum",
            "plot_eigen_vs_dct", "plot_components", "plot_patch_sets"]
 
 
@@ -28,6 +28,17 @@ def sorted_eigh(cov: ArrayLike) -> tuple[NDArray, NDArray]:
     idx = np.argmax(np.abs(vecs), axis=0)
     vecs = vecs * np.sign(vecs[idx, np.arange(vecs.shape[1])])
     return vals, vecs
+
+
+def eigen_sample(cov: ArrayLike, n: int, rng: np.random.Generator) -> NDArray[np.float64]:
+    """`n` samples of N(0, cov) as rows (n, d), x = V D^½ z with z ~ N(0, I) drawn from `rng`.
+
+    Works for singular covariances (eigenvalues are clipped at 0); the reference for notebook 06's
+    Exercise 6.1 and the sampler :func:`plot_components` uses by default.
+    """
+    vals, vecs = sorted_eigh(cov)
+    z = rng.standard_normal((n, len(vals)))
+    return (z * np.sqrt(np.clip(vals, 0, None))) @ vecs.T
 
 
 def dct_basis(size: int = 8) -> NDArray[np.float64]:
@@ -151,12 +162,8 @@ def plot_components(gmm, ks: ArrayLike, *, n_vectors: int = 8, n_samples: int = 
         vals, vecs = sorted_eigh(gmm.covs[k])
         plot_eigenvectors(row[0], vecs[:, :n_vectors], vals[:n_vectors], ncols=n_vectors)
         row[0].set_ylabel(f"k = {k}\nπ = {gmm.weights[k]:.3f}", rotation=0, ha="right", va="center")
-        if sampler is None:
-            z = rng.standard_normal((n_samples, len(vals)))
-            X = np.asarray(gmm.means[k]) + (z * np.sqrt(np.clip(vals, 0, None))) @ vecs.T
-        else:
-            X = np.asarray(gmm.means[k], float) + np.asarray(
-                sampler(np.asarray(gmm.covs[k], float), n_samples, rng), float)
+        X = np.asarray(gmm.means[k], float) + np.asarray(
+            (sampler or eigen_sample)(np.asarray(gmm.covs[k], float), n_samples, rng), float)
         patch_grid(row[1], X, ncols=n_samples, normalise="global")
         _no_frame(row[1])
         contrast = np.sqrt(np.clip(vals, 0, None).sum() / len(vals))
