@@ -286,36 +286,39 @@ def held_out_images() -> dict[str, np.ndarray]:
     return out
 
 
-def tune_adapt(gmm, sigmas: tuple[int, ...], taus: tuple[float, ...]) -> str:
+def tune_adapt(gmm, sigmas: tuple[int, ...], taus: tuple[float, ...], iters: tuple[int, ...] = ITER_GRID,
+               strides: tuple[int, ...] = (1,)) -> str:
     """PSNR gain of EPLL (exact) with the adapted over the shipped prior on the validation crops,
-    for each τ and number of MAP-EM iterations (the iterations of one run, in order)."""
+    for each τ, patch-grid stride of the adaptation and number of MAP-EM iterations (the
+    iterations of one run, in order)."""
     lines = ["Validation: central 256×256 crops of the training images " + ", ".join(VALIDATION)
              + "; EPLL exact; gain in dB of the adapted prior over the shipped one.", "",
-             "| σ | τ | iterations | " + " | ".join(VALIDATION) + " | mean gain |",
-             "|---|---|---|" + "---|" * (len(VALIDATION) + 1)]
+             "| σ | τ | stride | iterations | " + " | ".join(VALIDATION) + " | mean gain |",
+             "|---|---|---|---|" + "---|" * (len(VALIDATION) + 1)]
     prior = denoise._model(gmm, 8)
     for s255 in sigmas:
         sigma = s255 / 255
-        gains: dict[tuple[float, int], list[float]] = {}
+        gains: dict[tuple[float, int, int], list[float]] = {}
         for i, name in enumerate(VALIDATION):
             clean = central_crop(images.load(name))
             y = denoise.add_noise(clean, sigma, np.random.default_rng(500 + i))
             base = denoise.psnr(clean, denoise.epll(y, gmm, sigma))
-            rows, cols = patches.positions(y.shape, 8)
-            P = patches.extract_at(y, rows, cols, 8)
-            Y = P - P.mean(axis=1, keepdims=True)
-            for tau in taus:
-                spectra = denoise._Spectra.of(gmm, 8)
-                for it in range(1, max(ITER_GRID) + 1):
-                    w, mu, cov, _ = denoise._map_step(spectra, prior, Y, sigma**2, tau, np.float32)
-                    model = denoise._Params(w, mu, cov)
-                    spectra = denoise._Spectra.of(model, 8)
-                    if it in ITER_GRID:
-                        gain = denoise.psnr(clean, denoise.epll(y, model, sigma)) - base
-                        gains.setdefault((tau, it), []).append(gain)
-                        print(f"σ={s255} {name} τ={tau:g} it={it}: {gain:+.3f} dB", flush=True)
-        for (tau, it), g in gains.items():
-            lines.append(f"| {s255} | {tau:g} | {it} | " + " | ".join(f"{v:+.2f}" for v in g)
+            for stride in strides:
+                rows, cols = patches.positions(y.shape, 8, stride)
+                P = patches.extract_at(y, rows, cols, 8)
+                Y = P - P.mean(axis=1, keepdims=True)
+                for tau in taus:
+                    spectra = denoise._Spectra.of(gmm, 8)
+                    for it in range(1, max(iters) + 1):
+                        w, mu, cov, _ = denoise._map_step(spectra, prior, Y, sigma**2, tau, np.float32)
+                        model = denoise._Params(w, mu, cov)
+                        spectra = denoise._Spectra.of(model, 8)
+                        if it in iters:
+                            gain = denoise.psnr(clean, denoise.epll(y, model, sigma)) - base
+                            gains.setdefault((tau, stride, it), []).append(gain)
+                            print(f"σ={s255} {name} τ={tau:g} stride={stride} it={it}: {gain:+.3f} dB", flush=True)
+        for (tau, stride, it), g in gains.items():
+            lines.append(f"| {s255} | {tau:g} | {stride} | {it} | " + " | ".join(f"{v:+.2f}" for v in g)
                          + f" | {np.mean(g):+.3f} |")
     return "\n".join(lines)
 
@@ -363,7 +366,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="τ × EM iterations of the prior adaptation on the validation crops")
     ap.add_argument("--held-out", action="store_true",
                     help="shipped vs adapted prior vs BM3D on two images in neither train/ nor test/")
-    ap.add_argument("--taus", nargs="*", type=float, default=list(TAUS))
+    ap.add_argument("--taus", nargs="*", type=float, default=list(TAUS), help="--tune-adapt: relevance factors")
+    ap.add_argument("--iters", nargs="*", type=int, default=list(ITER_GRID), help="--tune-adapt: iterations")
+    ap.add_argument("--strides", nargs="*", type=int, default=[1], help="--tune-adapt: patch-grid strides")
     ap.add_argument("--write", action="store_true",
                     help="write the table to --out (default: print only; the committed results stay)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "denoise.md")
@@ -375,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     gmm = pretrained.load(args.model)
     if args.tune_adapt:
         print(f"Machine: {machine()}\n")
-        print(tune_adapt(gmm, tuple(args.sigmas), tuple(args.taus)))
+        print(tune_adapt(gmm, tuple(args.sigmas), tuple(args.taus), tuple(args.iters), tuple(args.strides)))
         return 0
     if args.held_out:
         print(f"Machine: {machine()}\n")

@@ -1,107 +1,196 @@
-"""The notebook-07 checker (gradient of the GMM patch log-density) accepts the reference and
-rejects each planted mistake with its own message."""
+"""The notebook-07 checkers (7.1 the HQS x-step, 7.3 the z-step) accept right answers (the reference,
+a loop, float32, another valid formula), name each planted mistake, and refuse one-line calls to the
+course's reference code."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from scipy.special import logsumexp
-from scipy.stats import multivariate_normal
 
-from helpers import checks
+from helpers import checks, denoise
 from helpers.checks import ExerciseError
-from helpers.checks.nb07 import reference_log_density_grad
+from helpers.checks.nb07 import check_x_step, check_z_step, reference_x_step, reference_z_step
 
 
-def _logc(Z, pi, mu, S):
-    return np.stack([np.log(p) + multivariate_normal(m, c).logpdf(Z).reshape(-1)
-                     for p, m, c in zip(pi, mu, S)], axis=1)
+# ============================================================================= Exercise 7.1
+
+def x_ref(y, zsum, counts, sigma, beta, d):
+    return (y + beta * sigma**2 / d * zsum) / (1 + beta * sigma**2 / d * counts)
 
 
-def _solve_all(Z, mu, S):
-    return [np.linalg.solve(c, (Z - m).T).T for m, c in zip(mu, S)]
+def x_from_average(y, zsum, counts, sigma, beta, d):
+    """Valid: written with the average z̄ = zsum / c and the weight c/d."""
+    zbar, share = zsum / counts, counts / d
+    return (y + beta * sigma**2 * share * zbar) / (1 + beta * sigma**2 * share)
 
 
-def mine_ref(Z, pi, mu, S):
-    logc = _logc(Z, pi, mu, S)
-    R = np.exp(logc - logsumexp(logc, axis=1, keepdims=True))
-    return -sum(R[:, [k]] * g for k, g in enumerate(_solve_all(Z, mu, S)))
+def x_float32(y, zsum, counts, sigma, beta, d):
+    return x_ref(y.astype(np.float32), zsum.astype(np.float32), counts.astype(np.float32),
+                 np.float32(sigma), np.float32(beta), d)
 
 
-def wrong_sign(Z, pi, mu, S):
-    return -mine_ref(Z, pi, mu, S)
+@pytest.mark.parametrize("answer", [x_ref, x_from_average, x_float32])
+def test_x_step_accepts_right_answers(answer, capsys):
+    check_x_step(answer)
+    assert "passed" in capsys.readouterr().out
 
 
-def times_cov(Z, pi, mu, S):
-    logc = _logc(Z, pi, mu, S)
-    R = np.exp(logc - logsumexp(logc, axis=1, keepdims=True))
-    return -sum(R[:, [k]] * ((Z - m) @ c) for k, (m, c) in enumerate(zip(mu, S)))
-
-
-def weights_not_resp(Z, pi, mu, S):
-    return -sum(p * g for p, g in zip(pi, _solve_all(Z, mu, S)))
-
-
-def unnormalised(Z, pi, mu, S):
-    logc = _logc(Z, pi, mu, S)
-    return -sum(np.exp(logc[:, [k]]) * g for k, g in enumerate(_solve_all(Z, mu, S)))
-
-
-def underflow(Z, pi, mu, S):
-    dens = np.exp(_logc(Z, pi, mu, S))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        R = dens / dens.sum(axis=1, keepdims=True)
-    return -sum(R[:, [k]] * g for k, g in enumerate(_solve_all(Z, mu, S)))
-
-
-def transposed(Z, pi, mu, S):
-    return mine_ref(Z, pi, mu, S).T
-
-
-def off_by_factor(Z, pi, mu, S):
-    return 0.5 * mine_ref(Z, pi, mu, S)
-
-
-def test_accepts_reference_solutions(capsys):
-    checks.check_log_density_grad(mine_ref)
-    checks.check_log_density_grad(reference_log_density_grad)
-    assert "✓ Exercise 7.1: all" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("func, message", [
-    (wrong_sign, "sign is flipped"),
-    (times_cov, "instead of solving"),
-    (weights_not_resp, "weighted the components by π_k"),
-    (unnormalised, "not normalised"),
-    (underflow, "logsumexp"),
-    (transposed, "should have shape (5, 3)"),
-    (off_by_factor, "-Σ⁻¹ (z - μ)"),
+@pytest.mark.parametrize("answer, message", [
+    (lambda y, s, c, sg, b, d: (y + b * sg**2 / d * s) / (1 + b * sg**2), "fewer than d patches"),
+    (lambda y, s, c, sg, b, d: (y + b / d * s) / (1 + b / d * c), "where σ² enters"),
+    (lambda y, s, c, sg, b, d: (y + b * sg**2 * s) / (1 + b * sg**2 * c), "factor 1/d"),
+    (lambda y, s, c, sg, b, d: (y - b * sg**2 / d * s) / (1 - b * sg**2 / d * c), "signs"),
+    (lambda y, s, c, sg, b, d: b * sg**2 / d * s / (1 + b * sg**2 / d * c), "x must stay y"),
+    (lambda y, s, c, sg, b, d: y + 0.01, "Set the gradient"),
 ])
-def test_rejects_planted_mistakes(func, message):
-    with pytest.raises(ExerciseError, match="Exercise 7.1") as err:
-        checks.check_log_density_grad(func)
-    assert message in str(err.value)
+def test_x_step_names_each_planted_mistake(answer, message):
+    with pytest.raises(ExerciseError, match=message):
+        check_x_step(answer)
 
 
-def test_unsolved_exercise_reads_as_not_implemented():
-    def stub(Z, pi, mu, S):
+def test_x_step_shape_nan_in_place_and_stub():
+    with pytest.raises(ExerciseError, match="shape mismatch"):
+        check_x_step(lambda y, s, c, sg, b, d: x_ref(y, s, c, sg, b, d).ravel())
+    with pytest.raises(ExerciseError, match="nan or inf"):
+        check_x_step(lambda y, s, c, sg, b, d: x_ref(y, s, c, sg, b, d) * np.nan)
+
+    def in_place(y, zsum, counts, sigma, beta, d):
+        zsum *= beta * sigma**2 / d
+        return (y + zsum) / (1 + beta * sigma**2 / d * counts)
+    with pytest.raises(ExerciseError, match="in place"):
+        check_x_step(in_place)
+
+    def stub(*args):
         raise NotImplementedError()
-    with pytest.raises(NotImplementedError):
-        checks.check_log_density_grad(stub)
+    with pytest.raises(NotImplementedError, match="Exercise 7.1"):
+        check_x_step(stub)
 
 
-def test_a_crashing_answer_is_reported():
-    def crash(Z, pi, mu, S):
-        return Z @ np.ones((2, 2))
-    with pytest.raises(ExerciseError, match="raised ValueError"):
-        checks.check_log_density_grad(crash)
+def test_x_step_refuses_the_reference():
+    with pytest.raises(ExerciseError, match="course's own implementation"):
+        check_x_step(reference_x_step)
 
 
-def test_reference_matches_finite_differences():
+# ============================================================================= Exercise 7.3
+
+def _log_gauss(Z, m, S):
+    L = np.linalg.cholesky(S)
+    u = np.linalg.solve(L, (Z - m).T)
+    return -0.5 * (Z.shape[1] * np.log(2 * np.pi) + np.sum(u * u, axis=0)) - np.log(np.diag(L)).sum()
+
+
+def z_ref(Z, weights, means, covs, beta):
+    d = Z.shape[1]
+    noise = np.eye(d) / beta
+    scores = np.stack([np.log(w) + _log_gauss(Z, m, S + noise) for w, m, S in zip(weights, means, covs)], axis=1)
+    best = np.argmax(scores, axis=1)
+    out = np.empty_like(Z)
+    for k in np.unique(best):
+        sel = best == k
+        G = np.linalg.solve(covs[k] + noise, covs[k]).T          # Σ(Σ + I/β)⁻¹
+        out[sel] = means[k] + (Z[sel] - means[k]) @ G.T
+    return out
+
+
+def z_eigen(Z, weights, means, covs, beta):
+    """Valid: through eigen-decompositions, float32 scores (as helpers.denoise)."""
+    lam, V = np.linalg.eigh(covs)
+    var = lam + 1 / beta
+    scores = np.stack([np.log(w) - 0.5 * np.log(v).sum() - 0.5 * ((((Z - m) @ U) ** 2) / v).sum(1)
+                       for w, m, U, v in zip(weights, means, V, var)], axis=1).astype(np.float32)
+    best = np.argmax(scores, axis=1)
+    return np.stack([means[k] + V[k] @ ((lam[k] / var[k]) * (V[k].T @ (z - means[k]))) for k, z in zip(best, Z)])
+
+
+def z_no_log_pi(Z, weights, means, covs, beta):
+    return z_ref(Z, np.ones_like(weights), means, covs, beta)
+
+
+def z_no_logdet(Z, weights, means, covs, beta):
+    d = Z.shape[1]
+    noise = np.eye(d) / beta
+    maha = np.stack([np.einsum("nd,nd->n", Z - m, np.linalg.solve(S + noise, (Z - m).T).T)
+                     for m, S in zip(means, covs)], axis=1)
+    best = np.argmax(np.log(weights) - 0.5 * maha, axis=1)
+    return np.stack([means[k] + covs[k] @ np.linalg.solve(covs[k] + noise, z - means[k]) for k, z in zip(best, Z)])
+
+
+def z_clean_scores(Z, weights, means, covs, beta):
+    d = Z.shape[1]
+    noise = np.eye(d) / beta
+    scores = np.stack([np.log(w) + _log_gauss(Z, m, S) for w, m, S in zip(weights, means, covs)], axis=1)
+    return np.stack([means[k] + covs[k] @ np.linalg.solve(covs[k] + noise, z - means[k])
+                     for k, z in zip(np.argmax(scores, 1), Z)])
+
+
+def z_no_centring(Z, weights, means, covs, beta):
+    noise = np.eye(Z.shape[1]) / beta
+    best = np.argmax(np.stack([np.log(w) + _log_gauss(Z, m, S + noise) for w, m, S in zip(weights, means, covs)], 1), 1)
+    return np.stack([covs[k] @ np.linalg.solve(covs[k] + noise, z) for k, z in zip(best, Z)])
+
+
+def z_posterior_mean(Z, weights, means, covs, beta):
+    noise = np.eye(Z.shape[1]) / beta
+    s = np.stack([np.log(w) + _log_gauss(Z, m, S + noise) for w, m, S in zip(weights, means, covs)], 1)
+    R = np.exp(s - logsumexp(s, axis=1, keepdims=True))
+    est = np.stack([m + (Z - m) @ np.linalg.solve(S + noise, S) for m, S in zip(means, covs)])
+    return np.einsum("nk,knd->nd", R, est)
+
+
+def z_densities(Z, weights, means, covs, beta):
+    """Mistake: compares densities, which underflow in 64 dimensions."""
+    noise = np.eye(Z.shape[1]) / beta
+    p = np.stack([w * np.exp(_log_gauss(Z, m, S + noise)) for w, m, S in zip(weights, means, covs)], 1)
+    return np.stack([means[k] + covs[k] @ np.linalg.solve(covs[k] + noise, z - means[k])
+                     for k, z in zip(np.argmax(p, 1), Z)])
+
+
+@pytest.mark.parametrize("answer", [z_ref, z_eigen])
+def test_z_step_accepts_right_answers(answer, capsys):
+    check_z_step(answer)
+    assert "passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("answer, message", [
+    (z_no_log_pi, "without log π_k"),
+    (z_no_logdet, "log det"),
+    (z_clean_scores, "patch is noisy"),
+    (z_no_centring, "z − μ_k"),
+    (z_posterior_mean, "best component k\\* alone"),
+    (z_densities, "underflow"),
+])
+def test_z_step_names_each_planted_mistake(answer, message):
+    with pytest.raises(ExerciseError, match=message):
+        check_z_step(answer)
+
+
+def test_z_step_refuses_one_line_calls_to_course_code():
+    with pytest.raises(ExerciseError, match="course's own implementation"):
+        check_z_step(reference_z_step)
+
+    def via_epll_internals(Z, weights, means, covs, beta):
+        from helpers.mixture import GMM
+        g = GMM(weights, means, covs + np.eye(Z.shape[1]) / beta)
+        k = np.argmax(g.log_pdf_components(Z), axis=1)
+        return z_ref(Z, weights, means, covs, beta) if k is not None else None
+    with pytest.raises(ExerciseError, match="course's own implementation"):
+        check_z_step(via_epll_internals)
+
+
+def test_fallback_prints_one_line(capsys):
+    def stub(*args):
+        raise NotImplementedError()
+    assert checks.student_or_reference("Exercise 7.3", stub, reference_z_step, check_z_step) is reference_z_step
+    assert capsys.readouterr().out.count("\n") == 1
+    assert checks.student_or_reference("Exercise 7.3", z_ref, reference_z_step, check_z_step) is z_ref
+
+
+def test_reference_functions_agree_with_helpers_denoise():
+    """The fallbacks are the same algorithm as helpers.denoise.epll's steps (interior pixels)."""
     rng = np.random.default_rng(0)
-    pi, mu = np.array([0.3, 0.7]), rng.standard_normal((2, 3))
-    S = np.stack([np.eye(3) * 0.5, np.diag([1.0, 2.0, 0.3])])
-    Z = rng.standard_normal((4, 3))
-    f = lambda z: logsumexp(_logc(z[None], pi, mu, S))  # noqa: E731
-    E = np.eye(3) * 1e-6
-    fd = np.array([[(f(z + e) - f(z - e)) / 2e-6 for e in E] for z in Z])
-    np.testing.assert_allclose(reference_log_density_grad(Z, pi, mu, S), fd, rtol=1e-5, atol=1e-7)
+    y = rng.uniform(size=(10, 10))
+    c = np.full((10, 10), 64.0)
+    s = rng.uniform(size=(10, 10)) * 64
+    np.testing.assert_allclose(reference_x_step(y, s, c, 0.1, 100.0, 64),
+                               (y + 100 * 0.01 * s / 64) / (1 + 100 * 0.01))
+    assert denoise.psnr(y, y) == float("inf")

@@ -275,3 +275,28 @@ def woodbury_log_pdf_plain(X, mean, W, psi) -> np.ndarray:
         a = W.T @ (delta / psi)
         out[i] = -0.5 * (d * LOG_2PI + logdet + np.sum(delta**2 / psi) - a @ M_inv @ a)
     return out
+
+
+# --- notebook 07
+def hqs_x_step(y, zsum, counts, sigma: float, beta: float, d: int) -> np.ndarray:
+    """argmin_x ||x - y||²/(2σ²) + β/(2d) Σ_i ||P_i x - z_i||², pixel by pixel:
+    (x_j - y_j)/σ² + (β/d)(c_j x_j - s_j) = 0 with s = Σ_i P_iᵀ z_i, c_j = patches covering pixel j."""
+    y, zsum, counts = (np.asarray(a, float) for a in (y, zsum, counts))
+    x = np.empty_like(y)
+    for j in np.ndindex(y.shape):
+        x[j] = (y[j] / sigma**2 + beta / d * zsum[j]) / (1 / sigma**2 + beta / d * counts[j])
+    return x
+
+
+def hqs_z_step(Z, weights, means, covs, beta: float) -> np.ndarray:
+    """Per patch: k* = argmax_k log π_k + log N(z; μ_k, Σ_k + I/β), then the Wiener estimate
+    μ_k* + Σ_k* (Σ_k* + I/β)⁻¹ (z - μ_k*); full covariances, one component at a time."""
+    Z = np.asarray(Z, float)
+    d = Z.shape[1]
+    noise = np.eye(d) / beta
+    scores = np.stack([np.log(weights[k]) + gaussian_log_pdf(Z, means[k], covs[k] + noise)
+                       for k in range(len(weights))], axis=1)
+    out = np.empty_like(Z)
+    for i, k in enumerate(np.argmax(scores, axis=1)):
+        out[i] = means[k] + covs[k] @ np.linalg.solve(covs[k] + noise, Z[i] - means[k])
+    return out
