@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from . import _data
 from ._validation import as_rng
 
 __all__ = ["DIGITS_FILE", "SIDE", "LEVELS", "load_digits", "dequantise", "split"]
 
-DIGITS_FILE = Path(__file__).resolve().parents[1] / "data" / "digits" / "digits.csv.gz"
+DIGITS_FILE = _data.root() / "digits" / "digits.csv.gz"   # in the repository or the installed copy
 SIDE = 8      # images are SIDE x SIDE pixels
 LEVELS = 16   # grey levels run from 0 (background) to LEVELS (ink)
 
@@ -29,7 +30,7 @@ def load_digits(path: str | Path | None = None) -> tuple[NDArray[np.uint8], NDAr
         (``X[i].reshape(8, 8)`` shows it).
     labels : (1797,) uint8 digit 0..9 of each image.
     """
-    path = DIGITS_FILE if path is None else Path(path)
+    path = _data.path("digits", "digits.csv.gz") if path is None else Path(path)
     if not path.is_file():
         raise ValueError(f"path: no digits file at {path} (run scripts/make_digits.py)")
     try:

@@ -23,14 +23,14 @@ from typing import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from . import images
+from . import _data, images
 from ._validation import as_data, as_rng, positive_int
 from .mixture import GMM
 
 __all__ = ["MODELS_DIR", "PATCH_SIZE", "HELDOUT_SEED", "HELDOUT_SIZE", "model_path", "load",
            "provenance", "patches_from", "preprocess", "patch_data", "heldout_patches", "mean_log_likelihood"]
 
-MODELS_DIR = Path(__file__).resolve().parents[1] / "data" / "models"
+MODELS_DIR = _data.root() / "models"   # the repository's data/models, or the installed copy (helpers/_data.py)
 PATCH_SIZE = 8
 HELDOUT_SEED = 2011   # the year of Zoran & Weiss's EPLL paper; fixed for every model
 HELDOUT_SIZE = 20_000
@@ -46,14 +46,17 @@ def load(n_components: int = 200) -> GMM:
     """The shipped GMM over DC-removed 8×8 patches with `n_components` components (1, 20 or 200)."""
     path = model_path(n_components)
     if not path.exists():
-        shipped = sorted(p.stem for p in MODELS_DIR.glob("gmm_8x8_k*.npz"))
+        shipped = sorted(p.stem for p in _data.path("models", kind="folder").glob("gmm_8x8_k*.npz"))
+        if not shipped:
+            raise _data.MissingDataError(f"bundled models are missing: no gmm_8x8_k*.npz in {MODELS_DIR}")
         raise ValueError(f"n_components: no shipped model {path.name}; available: {shipped}")
     return GMM.load(path)
 
 
 def provenance(n_components: int = 200) -> dict:
     """The provenance record (JSON) written next to the model by the training script."""
-    return json.loads(model_path(n_components, ".json").read_text(encoding="utf-8"))
+    path = model_path(n_components, ".json")
+    return json.loads(_data.path("models", path.name).read_text(encoding="utf-8"))
 
 
 def patches_from(images_: ArrayLike | Sequence[ArrayLike], n: int, rng: np.random.Generator, *,
