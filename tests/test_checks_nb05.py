@@ -395,3 +395,23 @@ def test_logit_checker_refuses_the_course_gradient():
         checks.check_logit_grad(via_gmm)
     with pytest.raises(ExerciseError, match="shape mismatch"):
         checks.check_logit_grad(lambda w, L: reference_logit(w, L)[None])
+
+
+def test_rung_b_fallbacks_pass_their_checks_but_are_refused_as_answers(capsys):
+    from helpers.checks import nb05
+    for check, ref in ((checks.check_sgd_epoch, nb05.reference_sgd_epoch),
+                       (checks.check_logit_grad, nb05.reference_logit_grad)):
+        with pytest.raises(ExerciseError, match="course's own implementation"):
+            check(ref)
+        with pytest.raises(ExerciseError, match="course's own implementation"):
+            check(lambda *a, ref=ref: ref(*a))
+    X, params, velocity, lrs = nb05._epoch_inputs(0, 23, 2, 5)
+    rec = nb05._Recorder()
+    got = nb05.reference_sgd_epoch(params, velocity, X, rec.grad_fn, rec.step_fn, lrs, 0.9, 5,
+                                   np.random.default_rng(1))
+    want = _oracle.momentum_sgd_epoch(params, velocity, X, nb05._Recorder().grad_fn, lrs, 0.9, 5,
+                                      np.random.default_rng(1))
+    for k in params:
+        assert np.allclose(got[0][k], want[0][k], rtol=1e-12) and np.allclose(got[1][k], want[1][k], rtol=1e-12)
+    w, L = nb05._logit_case(3, 30, 4, -900.0)
+    assert np.allclose(nb05.reference_logit_grad(w, L), _oracle.mixture_logit_grad(w, L), rtol=1e-10)

@@ -22,7 +22,8 @@ from .. import em, sgd
 from . import _oracle
 from ._common import call, expect_close, expect_finite, expect_shape, fail, is_close, passed
 
-__all__ = ["check_momentum_step", "check_gaussian_nll_grad", "check_sgd_epoch", "check_logit_grad"]
+__all__ = ["check_momentum_step", "check_gaussian_nll_grad", "check_sgd_epoch", "check_logit_grad",
+           "reference_sgd_epoch", "reference_logit_grad"]
 
 EX_MOMENTUM = "Exercise 5.1"
 EX_GRAD = "Exercise 5.4"
@@ -284,7 +285,7 @@ def _diagnose_batches(calls, X, order, B) -> str | None:
 def check_sgd_epoch(sgd_epoch: Callable) -> None:
     """Check Exercise 5.5: one epoch of minibatch momentum SGD, step by step, against the oracle."""
     n_checks = 0
-    forbidden = _refs("run_sgd", "fit_gaussian_sgd", "fit_gmm_sgd", *_STEP_REFS)
+    forbidden = [*_refs("run_sgd", "fit_gaussian_sgd", "fit_gmm_sgd", *_STEP_REFS), reference_sgd_epoch]
     for seed, N, d, B, beta in [(0, 23, 2, 5, 0.9), (1, 12, 3, 4, 0.5), (2, 9, 1, 20, 0.0)]:
         X, params, velocity, lrs = _epoch_inputs(seed, N, d, B)
         rec = _Recorder()
@@ -384,7 +385,7 @@ def check_logit_grad(logit_grad: Callable) -> None:
     """Check Exercise 5.6: ∂J/∂w for mixture weights π = softmax(w), given log N(x_i; μ_k, Σ_k)."""
     n_checks = 0
     forbidden = [*_refs("gmm_nll_and_grad", "_gmm_nll_grad", "numerical_gradient", "grad_check"),
-                 *[f for f in (getattr(em, "e_step", None),) if callable(f)]]
+                 *[f for f in (getattr(em, "e_step", None),) if callable(f)], reference_logit_grad]
     for seed, N, K, offset in [(0, 40, 3, 0.0), (1, 25, 5, -5.0), (2, 10, 2, 3.0), (3, 30, 4, -900.0)]:
         w, log_lik = _logit_case(seed, N, K, offset)
         want = _oracle.mixture_logit_grad(w, log_lik)
@@ -399,3 +400,30 @@ def check_logit_grad(logit_grad: Callable) -> None:
             fail(EX_LOGIT, f"your ∂J/∂w is wrong {where}: {_diagnose_logit(got, w, log_lik, want)}.")
         n_checks += 1
     passed(EX_LOGIT, n_checks)
+
+
+# ----------------------------------------------------------------------------- rung (b) fallbacks
+# The notebook's later cells run on the student's 5.5/5.6 answers, or on these when an exercise is not
+# solved yet (helpers.sgd has no function with these signatures). They are the course's implementation
+# of the step, so the checkers above refuse answers that call them.
+def reference_sgd_epoch(params, velocity, X, grad_fn, step_fn, lrs, beta, batch_size, rng):
+    """One epoch of minibatch momentum SGD (the reference for Exercise 5.5); see the notebook."""
+    params, velocity = dict(params), dict(velocity)
+    for t, idx in enumerate(sgd.minibatches(len(X), batch_size, rng)):
+        grads = grad_fn(params, X[idx])
+        for k in params:
+            params[k], velocity[k] = step_fn(params[k], velocity[k], grads[k], lrs[t], beta)
+    return params, velocity
+
+
+def reference_logit_grad(w, log_lik):
+    """∂J/∂w (K,) for π = softmax(w) given log-likelihoods (N, K) (the reference for Exercise 5.6)."""
+    log_pi = np.asarray(w, float) - _logsumexp(np.asarray(w, float))
+    a = log_pi + np.asarray(log_lik, float)
+    R = np.exp(a - _logsumexp(a, axis=1)[:, None])
+    return np.exp(log_pi) - R.mean(axis=0)
+
+
+def _logsumexp(a, axis=None):
+    from scipy.special import logsumexp
+    return logsumexp(a, axis=axis)

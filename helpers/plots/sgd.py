@@ -39,17 +39,40 @@ def plot_loss_contours(ax, loss: Callable[[np.ndarray], np.ndarray],
 
 
 def plot_path(ax, path: ArrayLike, *, label: str | None = None, color: str = "tab:blue",
-              marker: str = "o", ms: float = 2.5, lw: float = 1.0) -> None:
+              marker: str = "o", ms: float = 2.5, lw: float = 1.0, mark_exit: bool = True) -> None:
     """An optimisation path (T, 2) as a line with small markers; the start is a large circle.
 
-    Non-finite points (a divergent run) end the line.
+    Non-finite points (a divergent run) end the line.  When the axes' limits are fixed (as
+    :func:`plot_loss_contours` sets them) and ``mark_exit`` is true, a path that leaves the plotted
+    box is cut where it crosses the border, which is marked with a red ✕ and "leaves the plot at
+    step t" ("diverges: ..." when its last point is farther from the start than the border).
     """
     P = np.asarray(path, float)
     finite = np.all(np.isfinite(P), axis=1)
     stop = int(np.argmin(finite)) if not finite.all() else len(P)
     P = P[:stop]
+    exit_at = None
+    if mark_exit and not (ax.get_autoscalex_on() or ax.get_autoscaley_on()) and len(P) > 1:
+        (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+        inside = (P[:, 0] >= x0) & (P[:, 0] <= x1) & (P[:, 1] >= y0) & (P[:, 1] <= y1)
+        if inside[0] and not inside.all():
+            t = int(np.argmin(inside))                       # first step outside the box
+            a, b = P[t - 1], P[t]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                s = np.nanmin([(lim - a[i]) / (b[i] - a[i]) for i, lim in
+                               ((0, x0), (0, x1), (1, y0), (1, y1))
+                               if 0 <= (lim - a[i]) / (b[i] - a[i]) <= 1] or [1.0])
+            exit_at = (t, a + s * (b - a), stop < len(np.asarray(path)) or
+                       np.linalg.norm(P[-1] - P[0]) > np.linalg.norm(b - P[0]))
+            P = np.vstack([P[:t], exit_at[1]])
     ax.plot(P[:, 0], P[:, 1], marker=marker, ms=ms, lw=lw, color=color, label=label)
     ax.plot(P[0, 0], P[0, 1], "o", ms=7, mfc="white", mec=color, mew=1.5)
+    if exit_at is not None:
+        t, where, diverged = exit_at
+        ax.scatter([where[0]], [where[1]], marker="X", s=90, color="tab:red", zorder=5, clip_on=False)
+        ax.annotate(f"{'diverges: ' if diverged else ''}leaves the plot\nat step {t}", where,
+                    xytext=(0.5, 0.06), textcoords="axes fraction", ha="center", fontsize=9,
+                    color="tab:red", bbox={"boxstyle": "round", "fc": "white", "ec": "none", "alpha": 0.85}, arrowprops={"arrowstyle": "->", "color": "tab:red", "lw": 0.8})
 
 
 def plot_paths(loss: Callable[[np.ndarray], np.ndarray], paths: Mapping[str, ArrayLike],
