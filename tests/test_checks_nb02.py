@@ -1,14 +1,15 @@
-"""The checkers of notebooks 02-04 accept the reference solution and reject each planted
-mistake with its own message."""
+"""The notebook-02 checkers accept the reference solution and other correct answers, and reject each
+planted mistake with its own message."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from scipy.special import logsumexp
 
-from helpers import checks
+from helpers import checks, gaussian
 from helpers.checks import ExerciseError
 from helpers.gaussian import log_pdf
+from helpers.mixture import GMM
 
 
 def _terms(X, pi, mu, Sigma):
@@ -36,7 +37,48 @@ DENSITY_MISTAKES = {
     "density": (lambda X, pi, mu, S: np.exp(density_ref(X, pi, mu, S)), "not its logarithm"),
     "underflow": (lambda X, pi, mu, S: _naive_log_sum(_terms(X, pi, mu, S)), "underflows"),
     "shape": (lambda X, pi, mu, S: density_ref(X, pi, mu, S)[:, None], "shape"),
+    "wrong_axis": (lambda X, pi, mu, S: logsumexp(_terms(X, pi, mu, S), axis=0), "over the points \\(axis 0\\)"),
+    "no_axis": (lambda X, pi, mu, S: logsumexp(_terms(X, pi, mu, S)), "without an axis"),
+    "pi_times_log_n": (lambda X, pi, mu, S: logsumexp(pi * (_terms(X, pi, mu, S) - np.log(pi)), axis=1),
+                       "multiplied log N by π_k"),
+    "log_pi_outside_sum": (lambda X, pi, mu, S: logsumexp(_terms(X, pi, mu, S) - np.log(pi), axis=1)
+                           + np.log(pi).sum(), "outside the log-sum-exp"),
+    "log_pi_outside_broadcast": (lambda X, pi, mu, S: logsumexp(_terms(X, pi, mu, S) - np.log(pi), axis=1,
+                                                                keepdims=True) + np.log(pi),
+                                 "added log π outside the log-sum-exp, where it broadcasts"),
+    "in_place": (lambda X, pi, mu, S: _in_place_density(X, pi, mu, S), "changed its input X in place"),
+    "calls_gmm": (lambda X, pi, mu, S: GMM(weights=pi, means=mu, covs=S).log_pdf(X), "helpers.mixture.GMM.log_pdf"),
+    "nan": (lambda X, pi, mu, S: np.full(len(X), np.nan), "contains nan or inf"),
 }
+
+
+def _in_place_density(X, pi, mu, Sigma):
+    X -= mu[0]
+    return density_ref(X + mu[0], pi, mu, Sigma)
+
+
+def density_float32_loop(X, pi, mu, Sigma):
+    """Also correct: a loop over the points, by hand max-shift, float32 result."""
+    out = []
+    for x in X:
+        a = np.array([np.log(pi[k]) + log_pdf(x[None], mu[k], Sigma[k])[0] for k in range(len(pi))])
+        out.append(a.max() + np.log(np.exp(a - a.max()).sum()))
+    return np.array(out, dtype=np.float32)
+
+
+def test_density_checker_accepts_other_correct_answers(capsys):
+    checks.check_mixture_log_pdf(density_float32_loop)
+    assert "✓ Exercise 2.1" in capsys.readouterr().out
+
+
+def test_density_messages_are_distinct():
+    messages = set()
+    for func, _ in DENSITY_MISTAKES.values():
+        with pytest.raises(ExerciseError) as err:
+            checks.check_mixture_log_pdf(func)
+        messages.add(str(err.value).split(" (K = ")[0].split(" (first at")[0])
+    # "log π outside the sum" (sum and mean variants) share one message by design
+    assert len(messages) == len(DENSITY_MISTAKES)
 
 
 def test_density_checker_accepts_reference(capsys):
@@ -47,15 +89,17 @@ def test_density_checker_accepts_reference(capsys):
 @pytest.mark.parametrize("name", DENSITY_MISTAKES)
 def test_density_checker_rejects(name):
     func, message = DENSITY_MISTAKES[name]
-    with pytest.raises(ExerciseError, match=message):
+    with np.errstate(all="ignore"), pytest.raises(ExerciseError, match="^Exercise 2.1: (.|\\n)*" + message):
         checks.check_mixture_log_pdf(func)
 
 
 def test_checker_passes_not_implemented_through():
     def stub(*args):
         raise NotImplementedError()
-    with pytest.raises(NotImplementedError):
-        checks.check_mixture_log_pdf(stub)
+    for check, ex in [(checks.check_mixture_log_pdf, "2.1"), (checks.check_sample_gmm, "2.2"),
+                      (checks.check_mixture_moments, "2.3")]:
+        with pytest.raises(NotImplementedError, match=f"Exercise {ex}"):
+            check(stub)
 
 
 # ---------------------------------------------------------------- Exercise 2.2 ancestral sampling
@@ -125,7 +169,37 @@ SAMPLE_MISTAKES = {
     "mismatched_z": (mismatched_z, "from the component z_i you"),
     "one_based_z": (one_based_z, "numbered 0"),
     "not_a_pair": (lambda pi, mu, S, n, rng: sample_ref(pi, mu, S, n, rng)[0], "return a pair"),
+    "nan_samples": (lambda pi, mu, S, n, rng: (np.full((n, mu.shape[1]), np.nan), sample_ref(pi, mu, S, n, rng)[1]),
+                    "your samples X \\(n = 1\\) contains nan or inf"),
+    "nan_rows": (lambda pi, mu, S, n, rng: _nan_for_component(pi, mu, S, n, rng), "contains nan or inf"),
+    "calls_gmm_sample": (lambda pi, mu, S, n, rng: GMM(weights=pi, means=mu, covs=S).sample(n, rng),
+                         "helpers.mixture.GMM.sample"),
+    "calls_gaussian_sample": (lambda pi, mu, S, n, rng: _with_gaussian_sample(pi, mu, S, n, rng),
+                              "helpers.gaussian.sample"),
+    "wrong_error": (lambda pi, mu, S, n, rng: _type_error_on_bad_weights(pi, mu, S, n, rng),
+                    "should raise ValueError; your function raised TypeError"),
 }
+
+
+def _nan_for_component(pi, mu, Sigma, n, rng):
+    X, z = sample_ref(pi, mu, Sigma, n, rng)
+    X[z == len(pi) - 1] = np.nan        # only the rows of the last component
+    return X, z
+
+
+def _with_gaussian_sample(pi, mu, Sigma, n, rng):
+    z = rng.choice(len(pi), size=n, p=pi)
+    X = np.empty((n, mu.shape[1]))
+    for k in range(len(pi)):
+        if np.any(z == k):
+            X[z == k] = gaussian.sample(mu[k], Sigma[k], int(np.sum(z == k)), rng)
+    return X, z
+
+
+def _type_error_on_bad_weights(pi, mu, Sigma, n, rng):
+    if not np.isclose(np.sum(pi), 1.0):
+        raise TypeError("bad weights")
+    return sample_ref(pi, mu, Sigma, n, rng)
 
 
 def test_sample_checker_accepts_reference(capsys):
@@ -147,5 +221,95 @@ def test_sample_checker_accepts_other_correct_samplers(capsys):
 @pytest.mark.parametrize("name", SAMPLE_MISTAKES)
 def test_sample_checker_rejects(name):
     func, message = SAMPLE_MISTAKES[name]
-    with pytest.raises(ExerciseError, match=message):
+    with pytest.raises(ExerciseError, match="^Exercise 2.2: (.|\\n)*" + message):
         checks.check_sample_gmm(func)
+
+
+def test_nan_rows_are_reported_before_anything_else():
+    """A NaN for one component's rows is not 'not reproducible' nor a covariance mistake."""
+    with pytest.raises(ExerciseError) as err:
+        checks.check_sample_gmm(_nan_for_component)
+    assert "not reproducible" not in str(err.value) and "different samples" not in str(err.value)
+    assert "nan or inf" in str(err.value)
+
+
+# ---------------------------------------------------------------- Exercise 2.3 the moments of a mixture
+
+def moments_ref(pi, mu, Sigma):
+    m = pi @ mu
+    D = mu - m
+    return m, np.einsum("k,kij->ij", pi, Sigma) + (pi[:, None] * D).T @ D
+
+
+def moments_second_moment_route(pi, mu, Sigma):
+    """Also correct: E[xxᵀ] − E[x]E[x]ᵀ, one component at a time, float32 result."""
+    m = sum(p * u for p, u in zip(pi, mu))
+    second = sum(p * (S + np.outer(u, u)) for p, u, S in zip(pi, mu, Sigma))
+    return m.astype(np.float32), (second - np.outer(m, m)).astype(np.float32)
+
+
+def test_oracle_moments_match_monte_carlo():
+    from helpers.checks import _oracle
+    from helpers.checks.nb02 import _moment_cases
+    for pi, mu, Sigma in _moment_cases():
+        X, _ = sample_ref(pi, mu, Sigma, 400_000, np.random.default_rng(5))
+        m, C = _oracle.mixture_moments(pi, mu, Sigma)
+        np.testing.assert_allclose(X.mean(axis=0), m, atol=0.05 * np.sqrt(np.abs(np.diag(C)).max()))
+        np.testing.assert_allclose(np.cov(X.T, bias=True).reshape(C.shape), C, atol=0.02 * np.abs(C).max())
+
+
+def test_moments_checker_accepts_correct_answers(capsys):
+    checks.check_mixture_moments(moments_ref)
+    checks.check_mixture_moments(moments_second_moment_route)
+    assert capsys.readouterr().out.count("✓ Exercise 2.3: all 3 checks passed") == 2
+
+
+def _within(pi, Sigma):
+    return np.einsum("k,kij->ij", pi, Sigma)
+
+
+def _between(pi, mu):
+    D = mu - pi @ mu
+    return (pi[:, None] * D).T @ D
+
+
+MOMENT_MISTAKES = {
+    "mean_unweighted": (lambda pi, mu, S: (mu.mean(axis=0), moments_ref(pi, mu, S)[1]), "plain average of the μ_k"),
+    "mean_summed": (lambda pi, mu, S: (mu.sum(axis=0), moments_ref(pi, mu, S)[1]), "without their probabilities"),
+    "within_only": (lambda pi, mu, S: (pi @ mu, _within(pi, S)), "average of the component covariances only"),
+    "not_centred": (lambda pi, mu, S: (pi @ mu, _within(pi, S) + (pi[:, None] * mu).T @ mu), "second moment about 0"),
+    "weighted_sum": (lambda pi, mu, S: (pi @ mu, np.einsum("k,kij->ij", pi ** 2, S)), "weighted SUM"),
+    "pi_squared_within": (lambda pi, mu, S: (pi @ mu, np.einsum("k,kij->ij", pi ** 2, S) + _between(pi, mu)),
+                          "not π_k²"),
+    "between_unweighted": (lambda pi, mu, S: (pi @ mu, _within(pi, S) + np.cov(mu.T, bias=True).reshape(
+        S.shape[1:])), "not averaged\nuniformly|not averaged uniformly"),
+    "within_unweighted": (lambda pi, mu, S: (pi @ mu, S.sum(axis=0) + _between(pi, mu)), "E\\[Cov\\[x \\| z\\]\\]"),
+    "between_no_pi": (lambda pi, mu, S: (pi @ mu, _within(pi, S) + (mu - pi @ mu).T @ (mu - pi @ mu)),
+                      "expectation over z"),
+    "not_a_pair": (lambda pi, mu, S: moments_ref(pi, mu, S)[1], "return a pair"),
+    "shape": (lambda pi, mu, S: (pi @ mu, np.diag(moments_ref(pi, mu, S)[1])), "shape mismatch"),
+    "nan": (lambda pi, mu, S: (pi @ mu, np.full((mu.shape[1],) * 2, np.nan)), "contains nan or inf"),
+    "garbage": (lambda pi, mu, S: (pi @ mu, np.eye(mu.shape[1])), "is wrong \\(at index"),
+    "from_samples": (lambda pi, mu, S: _moments_from_gmm_samples(pi, mu, S), "helpers.mixture.GMM.sample"),
+}
+
+
+def _moments_from_gmm_samples(pi, mu, Sigma):
+    X, _ = GMM(weights=pi, means=mu, covs=Sigma).sample(100_000, np.random.default_rng(0))
+    return X.mean(axis=0), np.cov(X.T, bias=True)
+
+
+@pytest.mark.parametrize("name", MOMENT_MISTAKES)
+def test_moments_checker_rejects(name):
+    func, message = MOMENT_MISTAKES[name]
+    with pytest.raises(ExerciseError, match="^Exercise 2.3: (.|\\n)*" + message):
+        checks.check_mixture_moments(func)
+
+
+def test_moments_messages_are_distinct():
+    messages = set()
+    for func, _ in MOMENT_MISTAKES.values():
+        with pytest.raises(ExerciseError) as err:
+            checks.check_mixture_moments(func)
+        messages.add(str(err.value).split(" (K = ")[0])
+    assert len(messages) == len(MOMENT_MISTAKES)
