@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 	  echo "$(VENV) was built by Python $(or $(VENV_VERSION),?) (now $(PY_VERSION)): rebuilding it"; rm -rf $(VENV); fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,instructor]"
+	$(BIN)/python -m pip install --quiet -e ".[lab,test,instructor]"
 	@# nbgrader (instructor extra) is installed for the test that checks our generator against it;
 	@# keep its menus out of the students' JupyterLab (README, "Teaching with these notebooks").
 	-@$(BIN)/python scripts/nbgrader_menus.py off >/dev/null
@@ -43,10 +43,12 @@ test: install
 ## Regenerate the student notebooks in lectures/ from solutions/.
 lectures: install
 	$(BIN)/python scripts/make_lectures.py
+	$(BIN)/python scripts/make_links.py
 
-## Fail if lectures/ is out of date.
+## Fail if lectures/ (or the README's links) is out of date.
 check-lectures: install
 	$(BIN)/python scripts/make_lectures.py --check
+	$(BIN)/python scripts/make_links.py --check
 
 ## Re-execute solution notebooks in place (NB=solutions/04_em.ipynb for one), then regenerate lectures.
 solutions: install

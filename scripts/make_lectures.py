@@ -5,6 +5,10 @@
 
 For every solution notebook:
 
+* its first code cell is the set-up cell (tag ``setup``), written from one template,
+  ``scripts/setup_cell.py.in``, with the install target from ``helpers/_course.py``: it is
+  rewritten where it differs, or inserted before the first code cell.  This is the one edit
+  made to ``solutions/`` (never with ``--check``, which reports it); re-stamping is a no-op;
 * each region between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` in a code cell
   becomes ``# YOUR CODE HERE`` + ``raise NotImplementedError()`` at the marker's
   indentation (what nbgrader's ClearSolutions produces);
@@ -21,6 +25,8 @@ from __future__ import annotations
 
 import argparse
 import re
+import string
+import subprocess
 import sys
 from pathlib import Path
 
@@ -32,6 +38,8 @@ END = re.compile(r"^\s*### END SOLUTION\s*$")
 STUB = ["# YOUR CODE HERE", "raise NotImplementedError()"]
 TEXT_STUB = ["YOUR ANSWER HERE"]
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+SETUP_TAG = "setup"
+SETUP_TEMPLATE = ROOT / "scripts" / "setup_cell.py.in"
 
 
 class MarkerError(ValueError):
@@ -57,6 +65,54 @@ def clear_solutions(source: str, where: str, stub: list[str] = STUB) -> str:
     if indent is not None:
         raise MarkerError(f"{where}: BEGIN SOLUTION has no matching '### END SOLUTION'")
     return "\n".join(out)
+
+
+def setup_cell_source() -> str:
+    """The set-up cell's code: the template with the course's install target filled in."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from helpers import _course
+    return string.Template(SETUP_TEMPLATE.read_text(encoding="utf-8")).substitute(
+        PIP_TARGET=_course.pip_target(), ENV_VAR=_course.PIP_TARGET_ENV, DIST=_course.DIST_NAME).rstrip("\n")
+
+
+def has_setup_cell(nb: nbformat.NotebookNode, source: str) -> bool:
+    """Whether the first code cell of `nb` is the set-up cell with exactly `source`."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    return bool(code) and SETUP_TAG in code[0].metadata.get("tags", []) and code[0].source == source
+
+
+def stamp_setup_cell(nb: nbformat.NotebookNode, folder: Path, source: str) -> bool:
+    """Make the first code cell of solution notebook `nb` the set-up cell; True if `nb` changed.
+
+    An existing first code cell tagged ``setup`` gets `source`; otherwise a new cell is inserted
+    before the first code cell.  In an executed notebook the new or changed cell is run once
+    (a subprocess of this Python in `folder`, the notebook's folder, as a kernel would be) for
+    its output, and a new cell takes execution count 1, the later cells' counts moving up by
+    one, as re-executing the notebook would number them.
+    """
+    if has_setup_cell(nb, source):
+        return False
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    first = code[0] if code else None
+    if first is not None and SETUP_TAG in first.metadata.get("tags", []):
+        cell = first
+    else:
+        cell = nbformat.v4.new_code_cell(source, metadata={"tags": [SETUP_TAG]})
+        where = nb.cells.index(first) if first is not None else len(nb.cells)
+        nb.cells.insert(where, cell)
+        if any(c.execution_count is not None for c in code):
+            for c in code:
+                if c.execution_count is not None:
+                    c.execution_count += 1
+            cell.execution_count = 1
+    cell.source = source
+    if cell.execution_count is not None:
+        run = subprocess.run([sys.executable, "-c", source], cwd=folder, capture_output=True, text=True)
+        if run.returncode != 0:
+            raise RuntimeError(f"the set-up cell fails in {folder}:\n{run.stderr}")
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=run.stdout)]
+    return True
 
 
 def normalise_metadata(nb: nbformat.NotebookNode) -> None:
@@ -102,8 +158,16 @@ def main(argv: list[str] | None = None) -> int:
     expected = {args.lectures / p.name: p for p in sources}
     stale = [p for p in args.lectures.glob("*.ipynb") if p not in expected]
     changed: list[str] = []
+    unstamped: list[str] = []
+    setup = setup_cell_source()
     try:
         for target, source in expected.items():
+            nb = nbformat.read(source, as_version=4)
+            if not has_setup_cell(nb, setup):
+                unstamped.append(source.name)
+                if not args.check:
+                    stamp_setup_cell(nb, source.parent, setup)
+                    nbformat.write(nb, source)
             text = render(source)
             old = target.read_text(encoding="utf-8") if target.exists() else None
             if old != text:
@@ -116,10 +180,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.check:
         problems = [f"{n} is out of date" for n in changed]
+        for n in unstamped:
+            print(f"solutions/{n}: the set-up cell is missing or out of date; run `make lectures`", file=sys.stderr)
         problems += [f"{p.name} has no source in solutions/" for p in stale]
         for p in problems:
             print(f"lectures/{p}; run `make lectures`", file=sys.stderr)
-        return 1 if problems else 0
+        return 1 if problems or unstamped else 0
     for p in stale:
         p.unlink()
         print(f"removed lectures/{p.name} (no source in solutions/)")

@@ -193,3 +193,8 @@ def test_checkers_do_not_trust_helpers(monkeypatch):
         checks.check_elbo_gap(lambda r, lp: np.zeros(len(r)))
     with pytest.raises(ExerciseError):
         checks.check_em_step_mu1(lambda x, m1, m2: float(np.mean(x)))
+
+
+def test_gap_checker_refuses_the_notebook_fallback():
+    with pytest.raises(ExerciseError, match="reference_elbo_gap"):
+        checks.check_elbo_gap(lambda r, log_post: checks.reference_elbo_gap(r, log_post))

@@ -1,15 +1,13 @@
-"""Repository checks: generated lectures in sync, solutions executed, environment files agree."""
+"""Repository checks: generated lectures in sync, solutions executed, Makefile and CI (environment files: test_packaging.py)."""
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -18,24 +16,8 @@ import make_lectures  # noqa: E402
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
 
 
-def _requirement_names(reqs: list[str]) -> dict[str, str]:
-    out = {}
-    for r in reqs:
-        m = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(.*)", r)
-        assert m, r
-        out[m.group(1).lower().replace("_", "-")] = m.group(2).replace(" ", "")
-    return out
-
-
-def test_environment_yml_lists_the_same_packages_as_pyproject():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    wanted = _requirement_names(project["dependencies"] + project["optional-dependencies"]["test"])
-    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
-    conda = [d for d in env["dependencies"] if isinstance(d, str)]
-    pip = [d for d in env["dependencies"] if isinstance(d, dict)][0]["pip"]
-    have = _requirement_names([c for c in conda if not re.match(r"(python|pip)\b", c)])
-    assert have == wanted, "environment.yml and pyproject.toml must list the same packages and bounds"
-    assert "-e ." in pip, "environment.yml must pip-install the repository in editable mode"
+# environment.yml / environment-dev.yml against pyproject.toml, with the conda-forge names:
+# tests/test_packaging.py.
 
 
 def test_lectures_are_in_sync_with_solutions():

@@ -23,7 +23,7 @@ from . import _oracle
 from ._common import call, expect_finite, expect_shape, fail, passed, tolerance
 from ._common import random_mixture_problem as _case
 
-__all__ = ["check_elbo_gap", "check_em_step_mu1", "reference_em_step_mu1"]
+__all__ = ["check_elbo_gap", "check_em_step_mu1", "reference_elbo_gap", "reference_em_step_mu1"]
 
 EX_GAP = "Exercise 3.1"
 EX_STEP = "Exercise 3.4"
@@ -32,7 +32,7 @@ EX_STEP = "Exercise 3.4"
 def _forbidden() -> list[Callable]:
     """The course's own code for these steps (looked up at call time, so a patched em is seen)."""
     return [em.elbo, em.e_step, em.m_step, em.fit_em, GMM.responsibilities, GMM.log_pdf,
-            reference_em_step_mu1]
+            reference_elbo_gap, reference_em_step_mu1]
 
 
 def _close(got: np.ndarray, want: np.ndarray, rtol: float) -> bool:
@@ -42,6 +42,11 @@ def _close(got: np.ndarray, want: np.ndarray, rtol: float) -> bool:
 
 
 # ------------------------------------------------------------------------------ Exercise 3.1
+
+def reference_elbo_gap(r, log_post) -> np.ndarray:
+    """The course's answer to Exercise 3.1 (used by the notebook when the exercise is unsolved)."""
+    r, log_post = np.asarray(r, float), np.asarray(log_post, float)
+    return xlogy(r, r).sum(axis=1) - (r * log_post).sum(axis=1)
 
 def _diagnose_gap(got: np.ndarray, r: np.ndarray, log_post: np.ndarray, rtol: float) -> str:
     post = np.exp(log_post)
