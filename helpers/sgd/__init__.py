@@ -39,12 +39,13 @@ from ._common import (DEFAULT_BATCH_GAUSSIAN, DEFAULT_BATCH_GMM, DEFAULT_BETA,  
 from .gaussian_loss import fit_gaussian_sgd, gaussian_nll, gaussian_nll_and_grad
 from .gmm_loss import fit_gmm_sgd, gmm_nll, gmm_nll_and_grad, params_from_gmm, params_to_gmm, softmax
 from .gradcheck import grad_check, numerical_gradient
-from .optimizers import GradientDescent, Momentum, gd_update, momentum_update
+from .optimizers import GradientDescent, Momentum, Nesterov, gd_update, momentum_update, nesterov_update
 from .quadratic import Quadratic, ill_conditioned_quadratic
 from .training import cosine_schedule, descend, minibatches, run_sgd, steps_to_converge
 
 __all__ = [
-    "Params", "GradientDescent", "Momentum", "gd_update", "momentum_update", "minibatches",
+    "Params", "GradientDescent", "Momentum", "Nesterov", "gd_update", "momentum_update",
+    "nesterov_update", "minibatches",
     "run_sgd", "cosine_schedule", "steps_to_converge", "descend", "Quadratic",
     "ill_conditioned_quadratic", "softmax",
     "gaussian_nll", "gaussian_nll_and_grad", "fit_gaussian_sgd",

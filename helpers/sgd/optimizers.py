@@ -2,8 +2,10 @@
 
 * :class:`GradientDescent`:  θ ← θ − η g
 * :class:`Momentum` (heavy ball):  v ← β v + g,  then θ ← θ − η v   (0 ≤ β < 1)
+* :class:`Nesterov`:  v ← β v + g,  then θ ← θ − η (g + β v)   (θ: the look-ahead point)
 
-and the same two updates on single arrays (:func:`gd_update`, :func:`momentum_update`).
+and the same updates on single arrays (:func:`gd_update`, :func:`momentum_update`,
+:func:`nesterov_update`).
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from numpy.typing import NDArray
 from .._validation import positive_float
 from ._common import DEFAULT_BETA, Params, _check_beta
 
-__all__ = ["GradientDescent", "Momentum", "gd_update", "momentum_update"]
+__all__ = ["GradientDescent", "Momentum", "Nesterov", "gd_update", "momentum_update", "nesterov_update"]
 
 
 def gd_update(theta: NDArray, grad: NDArray, lr: float) -> NDArray:
@@ -69,3 +71,36 @@ class Momentum(GradientDescent):
 
     def __repr__(self) -> str:
         return f"Momentum(lr={self.lr:g}, beta={self.beta:g})"
+
+
+def nesterov_update(theta: NDArray, velocity: NDArray, grad: NDArray, lr: float,
+                    beta: float) -> tuple[NDArray, NDArray]:
+    """One Nesterov step in look-ahead coordinates: v ← β v + g, then θ ← θ − η (g + β v).
+
+    Here θ is the look-ahead point φ_t = θ_t − ηβ v_t of the textbook form v ← β v + ∇J(θ − ηβ v),
+    θ ← θ − η v, and `grad` is ∇J(φ_t): the two forms give the same iterates (φ_t is also the
+    extrapolated point θ_t + β (θ_t − θ_{t−1}) that notebook 07's gradient descent steps from).
+    Returns new (θ, v).
+    """
+    velocity = beta * velocity + grad
+    return theta - lr * (grad + beta * velocity), velocity
+
+
+class Nesterov(Momentum):
+    """Nesterov momentum: the gradient is taken at the look-ahead point (see :func:`nesterov_update`).
+
+    The parameters it holds are the look-ahead points, so every gradient is simply evaluated at
+    the current parameters, as for the other optimisers.
+    """
+
+    def step(self, params: Params, grads: Params) -> Params:
+        if self.velocity is None:
+            self.velocity = {k: np.zeros_like(v) for k, v in params.items()}
+        new: Params = {}
+        for k, theta in params.items():
+            new[k], self.velocity[k] = nesterov_update(theta, self.velocity[k], grads[k],
+                                                       self.lr, self.beta)
+        return new
+
+    def __repr__(self) -> str:
+        return f"Nesterov(lr={self.lr:g}, beta={self.beta:g})"
