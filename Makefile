@@ -14,7 +14,7 @@ NB     ?= solutions/*.ipynb
 TEST_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 LAB_ARGS ?=        # e.g. LAB_ARGS="--no-browser --port 8890"
 
-.PHONY: lab test lectures check-lectures solutions install test-browser benchmarks clean
+.PHONY: lab test test-fast lint lectures check-lectures solutions install test-browser benchmarks clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || \
@@ -39,6 +39,15 @@ lab: install
 ## Unit tests of helpers/, repository checks, and nbval over solutions/ and lectures/.
 test: install
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadscope
+
+## Unit tests alone (no notebooks, nbgrader, hub or browser; tests marked `slow` are left out): seconds.
+test-fast: install
+	$(TEST_ENV) $(BIN)/python -m pytest tests -m "not slow" -n 2 --dist loadscope -q
+
+## ruff over the repository (configured in pyproject.toml, [tool.ruff]).
+lint: install
+	$(BIN)/python -m pip install --quiet ruff
+	$(BIN)/ruff check .
 
 ## Regenerate the student notebooks in lectures/ from solutions/.
 lectures: install

@@ -16,3 +16,15 @@ def _close_figures(monkeypatch):
     monkeypatch.setattr(plt, "show", lambda *args, **kwargs: None)
     yield
     plt.close("all")
+
+
+# Modules that run notebooks, nbgrader, a JupyterHub or a browser: marked `slow`, so
+# `make test-fast` (pytest -m "not slow" tests) is the unit tests alone.
+SLOW_MODULES = {"test_nbgrader.py", "test_hub.py", "test_notebook_alone.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.path
+        if path.suffix == ".ipynb" or path.name in SLOW_MODULES or "browser" in path.parts:
+            item.add_marker(pytest.mark.slow)
