@@ -61,7 +61,7 @@ from ._validation import as_float_array, as_rng, positive_float, positive_int
 
 __all__ = ["add_noise", "psnr", "default_betas", "patch_log_density", "patch_log_density_grad",
            "epll_energy", "epll", "epll_gradient_descent", "wiener_single_gaussian", "adapt_prior",
-           "FAST_STRIDE", "ADAPT_TAU", "ADAPT_ITERS"]
+           "FAST_STRIDE", "ADAPT_TAU", "ADAPT_ITERS", "ADAPT_STRIDE"]
 
 BETA_FACTORS = (1.0, 4.0, 8.0, 16.0, 32.0)   # Zoran & Weiss: β = (1/σ²)·[1, 4, 8, 16, 32]
 FAST_STRIDE = 3            # fast mode: patch grid step (about 1/stride² of the patches)
@@ -245,8 +245,12 @@ def _wiener(Z: NDArray, labels: NDArray, means: NDArray, gains: NDArray) -> NDAr
 
 # --------------------------------------------------------------------------- adapting the prior
 
-ADAPT_TAU = 16.0      # relevance factor τ (chosen on the validation images, benchmarks/denoise.py --tune-adapt)
-ADAPT_ITERS = 3       # MAP-EM iterations (same choice)
+# Chosen on validation crops of two training images (benchmarks/denoise.py --tune-adapt, results in
+# benchmarks/results/denoise_adapt.md), never on the test images: τ between 4 and 64 changed the gain by
+# < 0.01 dB; stride 2 was within 0.005 dB of stride 1 at a quarter of the cost; 8 -> 12 iterations +0.004 dB.
+ADAPT_TAU = 8.0       # relevance factor τ
+ADAPT_ITERS = 8       # MAP-EM iterations
+ADAPT_STRIDE = 2      # adaptation uses the patches on a grid of this step
 
 
 def _moments(Y: NDArray, table: tuple[NDArray, NDArray], chunk: int = CHUNK
@@ -315,7 +319,7 @@ def _map_step(spectra: _Spectra, prior: tuple[NDArray, NDArray, NDArray], Y: NDA
 
 
 def adapt_prior(gmm: PatchGMM, noisy: ArrayLike, sigma: float, *, tau: float = ADAPT_TAU,
-                n_iter: int = ADAPT_ITERS, stride: int = 1, patch_size: int = 8,
+                n_iter: int = ADAPT_ITERS, stride: int = ADAPT_STRIDE, patch_size: int = 8,
                 dtype=np.float32, trace: list | None = None):
     """Adapt the patch prior `gmm` to the patches of the noisy image itself by MAP-EM.
 
@@ -334,7 +338,8 @@ def adapt_prior(gmm: PatchGMM, noisy: ArrayLike, sigma: float, *, tau: float = A
     sigma : noise standard deviation on the [0, 1] scale (> 0, as for :func:`epll`).
     tau : relevance factor τ >= 0 (``np.inf`` returns `gmm` unchanged; 0 is plain noise-aware EM).
     n_iter : MAP-EM iterations (each costs about two exact EPLL rounds).
-    stride : use the patches on a grid of this step (1: every overlapping patch).
+    stride : use the patches on a grid of this step (1: every overlapping patch; default 2, a
+        quarter of them, measured within 0.005 dB of stride 1 on the validation crops).
     dtype : float32 (default) scores and accumulates each chunk's moments in float32 GEMMs
         (sums across chunks in float64); float64 is the exact path.
     trace : if a list, the mean noisy-patch log-likelihood (1/N) Σ_i log p(y_i) under each
@@ -411,7 +416,7 @@ def epll(noisy: ArrayLike, gmm: PatchGMM, sigma: float, *, betas: ArrayLike | No
     clip : clip the final output (only the final output) to [0, 1].
     adapt : first adapt the prior to the noisy image's own patches by noise-aware MAP-EM
         (:func:`adapt_prior` with its defaults and the input σ; mode "fast" adapts on the
-        patches of the fast grid, step `stride`), then run the unchanged HQS schedule.
+        patches of the fast grid if it is coarser), then run the unchanged HQS schedule.
 
     Returns
     -------
@@ -431,7 +436,8 @@ def epll(noisy: ArrayLike, gmm: PatchGMM, sigma: float, *, betas: ArrayLike | No
         raise ValueError(f"stride: must be <= patch_size ({patch_size}) to cover every pixel, got {step}")
     rng = np.random.default_rng(0) if rng is None else as_rng(rng)
     if adapt:
-        spectra = _Spectra.of(adapt_prior(gmm, y, sigma, stride=step, patch_size=patch_size), patch_size)
+        spectra = _Spectra.of(adapt_prior(gmm, y, sigma, stride=max(step, ADAPT_STRIDE), patch_size=patch_size),
+                              patch_size)
 
     x = y.copy()
     rnd = 0

@@ -317,10 +317,10 @@ def test_adaptation_without_noise_is_an_ordinary_map_em_step(tau):
     gmm = random_gmm(rng, 3, 4)
     clean = images.load("camera")[40:64, 100:124]
     want = _plain_map_em_step(_dc_free_patches(clean, 4), gmm, tau)
-    got = denoise.adapt_prior(gmm, clean, 1e-7, tau=tau, n_iter=1, patch_size=4, dtype=np.float64)
+    got = denoise.adapt_prior(gmm, clean, 1e-7, tau=tau, n_iter=1, stride=1, patch_size=4, dtype=np.float64)
     for g, w, name in zip((got.weights, got.means, got.covs), want, ("weights", "means", "covs")):
         np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-9, err_msg=name)
-    fast = denoise.adapt_prior(gmm, clean, 1e-7, tau=tau, n_iter=1, patch_size=4)   # float32 GEMMs
+    fast = denoise.adapt_prior(gmm, clean, 1e-7, tau=tau, n_iter=1, stride=1, patch_size=4)   # float32
     np.testing.assert_allclose(fast.covs, want[2], rtol=1e-3, atol=1e-6)
 
 
@@ -363,7 +363,7 @@ def test_adapted_covariances_stay_positive_definite_at_sigma_50():
 def test_epll_adapt_keyword_adapts_then_runs_the_same_schedule(small_gmm, camera_crop):
     sigma = 0.1
     y = denoise.add_noise(camera_crop, sigma, np.random.default_rng(3))
-    for mode, stride in (("exact", 1), ("fast", denoise.FAST_STRIDE)):
+    for mode, stride in (("exact", denoise.ADAPT_STRIDE), ("fast", max(denoise.FAST_STRIDE, denoise.ADAPT_STRIDE))):
         adapted = denoise.adapt_prior(small_gmm, y, sigma, stride=stride)
         np.testing.assert_array_equal(denoise.epll(y, small_gmm, sigma, mode=mode, adapt=True),
                                       denoise.epll(y, adapted, sigma, mode=mode))

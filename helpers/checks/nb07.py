@@ -20,13 +20,23 @@ EX_Z = "Exercise 7.3"
 
 
 def reference_x_step(y, zsum, counts, sigma, beta, d):
-    """The notebook's fallback for Exercise 7.1 (an answer may not call it)."""
-    return _oracle.hqs_x_step(y, zsum, counts, sigma, beta, d)
+    """The notebook's fallback for Exercise 7.1 (an answer may not call it): (y + a·zsum)/(1 + a·counts),
+    a = βσ²/d."""
+    a = beta * sigma**2 / d
+    return (np.asarray(y, float) + a * np.asarray(zsum, float)) / (1 + a * np.asarray(counts, float))
 
 
 def reference_z_step(Z, weights, means, covs, beta):
-    """The notebook's fallback for Exercise 7.3 (an answer may not call it)."""
-    return _oracle.hqs_z_step(Z, weights, means, covs, beta)
+    """The notebook's fallback for Exercise 7.3 (an answer may not call it): helpers.denoise's z-step
+    (float32 scores of every patch against every component in one GEMM, then grouped Wiener filters)."""
+    from .. import denoise
+    from ..mixture import GMM
+    Z = np.asarray(Z, float)
+    size = int(round(np.sqrt(Z.shape[1])))
+    spectra = denoise._Spectra.of(GMM(weights, means, covs), size)
+    lam = spectra.eigvals
+    gains = spectra.matrices(lam / (lam + 1.0 / beta))
+    return denoise._wiener(Z, denoise._assign(Z, spectra.score_table(1.0 / beta)), spectra.means, gains)
 
 
 def _forbidden() -> list[Callable]:
