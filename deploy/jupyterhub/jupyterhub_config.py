@@ -54,10 +54,10 @@ c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
 c.JupyterHub.cleanup_servers = True  # stopping the hub stops every student's server (and the proxy)
 
-# --- authentication.  Test: one shared password (at least 8 characters), any user name.  Production: the university's single
-# sign-on, e.g. oauthenticator's GenericOAuthenticator / AzureAdOAuthenticator / GitHubOAuthenticator,
-# ltiauthenticator from the LMS (Moodle, Canvas), or ldapauthenticator; with allowed_users or a group
-# instead of allow_all.
+# --- authentication.  Test: one shared password (at least 8 characters), any user name.
+# Production: the university's single sign-on, e.g. oauthenticator's GenericOAuthenticator /
+# AzureAdOAuthenticator / GitHubOAuthenticator, ltiauthenticator from the LMS (Moodle, Canvas), or
+# ldapauthenticator; with allowed_users or a group instead of allow_all.
 c.JupyterHub.authenticator_class = "shared-password"  # jupyterhub >= 5.3
 password = os.environ.get("GMM_HUB_PASSWORD")
 if not password:
