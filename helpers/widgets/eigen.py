@@ -14,8 +14,9 @@ __all__ = ["component_browser"]
 def component_browser(gmm, *, n_vectors: int = 16, n_samples: int = 16, seed: int = 0):
     """A slider over the components of `gmm`, sorted by mixing weight π_k (rank 1 = largest).
 
-    For the chosen component it shows π_k, its eigenvalue spectrum, its top `n_vectors`
-    eigenvectors (signed 8×8 tiles, λ below each) and `n_samples` samples x = μ_k + V D^½ z
+    For the chosen component it shows π_k, its pixel standard deviation √(tr Σ_k / d), its eigenvalue
+    spectrum, its top `n_vectors` eigenvectors (signed 8×8 tiles, λ below each) and `n_samples` samples
+    x = μ_k + V D^½ z
     (seeded with `seed`, so moving back to a component shows the same samples).
     """
     order = np.argsort(-np.asarray(gmm.weights, dtype=float))
@@ -29,7 +30,9 @@ def component_browser(gmm, *, n_vectors: int = 16, n_samples: int = 16, seed: in
         fig = plt.figure(figsize=(9.0, 4.6))
         grid = fig.add_gridspec(2, 3, width_ratios=[1.0, 1.3, 1.0])
         ax = fig.add_subplot(grid[:, 0])
-        plot_spectrum(ax, vals, title=f"component k = {k}: π_k = {gmm.weights[k]:.4f}")
+        contrast = np.sqrt(np.clip(vals, 0, None).sum() / len(vals))
+        plot_spectrum(ax, vals, title=f"component k = {k}: π_k = {gmm.weights[k]:.4f}\n"
+                                      f"pixel std {contrast:.3f}")
         ax.set_ylabel("eigenvalue λ")
         plot_eigenvectors(fig.add_subplot(grid[:, 1]), vecs[:, :n_vectors], vals[:n_vectors],
                           ncols=4, title=f"top {n_vectors} eigenvectors (λ below)")
