@@ -114,6 +114,18 @@ def classify(p: psutil.Process) -> str:
     return "other"
 
 
+def _pss(p: psutil.Process) -> int:
+    """Proportional set size (shared pages divided among the processes sharing them), from smaps_rollup."""
+    try:
+        with open(f"/proc/{p.pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 class TreeSampler:
     """Sum of RSS over the hub's process tree, sampled every `interval` s; remembers every pid seen."""
 
@@ -121,6 +133,7 @@ class TreeSampler:
         self.root = psutil.Process(pid)
         self.interval = interval
         self.peak_total = 0
+        self.peak_pss = 0
         self.peak_parts: dict[str, int] = {}
         self.peak_counts: dict[str, int] = {}
         self.seen: dict[int, tuple[float, str]] = {}
@@ -136,9 +149,11 @@ class TreeSampler:
                 continue
             parts: dict[str, int] = {}
             counts: dict[str, int] = {}
+            pss = 0
             for p in procs:
                 try:
                     rss = p.memory_info().rss
+                    pss += _pss(p)
                     if p.pid not in self.seen:
                         self.seen[p.pid] = (p.create_time(), classify(p))
                     kind = self.seen[p.pid][1]
@@ -147,6 +162,7 @@ class TreeSampler:
                 parts[kind] = parts.get(kind, 0) + rss
                 counts[kind] = counts.get(kind, 0) + 1
             total = sum(parts.values())
+            self.peak_pss = max(self.peak_pss, pss)
             if total > self.peak_total:
                 self.peak_total, self.peak_parts, self.peak_counts = total, parts, counts
 
@@ -465,6 +481,7 @@ def run(students: int = 10, notebooks: tuple[str, ...] = ("05_sgd_momentum",), t
         report["log_errors"] = log_errors(log_path.read_text())
         report["load"] = (load0, os.getloadavg())
         report["peak_rss"] = sampler.peak_total
+        report["peak_pss"] = sampler.peak_pss
         report["peak_parts"] = sampler.peak_parts
         report["peak_counts"] = sampler.peak_counts
         report["processes_seen"] = len(sampler.seen)
@@ -519,7 +536,8 @@ def summary(rep: dict) -> str:
     parts = ", ".join(f"{k} {v / MiB:.0f} MiB ({rep['peak_counts'].get(k, 0)} processes)"
                       for k, v in sorted(rep["peak_parts"].items()))
     lines.append(f"peak total RSS of the hub's process tree: {rep['peak_rss'] / MiB:.0f} MiB = {parts or '-'} "
-                 f"(RSS sums count shared pages once per process: an upper bound)")
+                 f"(a sum of RSS counts shared pages once per process: an upper bound)")
+    lines.append(f"peak total PSS (shared pages divided among their processes): {rep['peak_pss'] / MiB:.0f} MiB")
     le = rep["log_errors"]
     lines.append("hub and proxy errors: " + ", ".join(f"{k}: {len(v)}" for k, v in le.items()))
     for k, v in le.items():
