@@ -299,3 +299,16 @@ def test_mle_checker_names_each_mistake(name):
     with pytest.raises(ExerciseError, match="^Exercise 1.4: ") as err:
         check_gaussian_mle(func)
     assert message in str(err.value)
+
+
+def test_checkers_do_not_grade_with_helpers_gaussian(monkeypatch, capsys):
+    """Issue 13.3: a broken helpers.gaussian must neither fail a right answer nor pass a wrong one."""
+    monkeypatch.setattr(gaussian, "log_pdf", lambda X, mean, cov: np.zeros(len(np.atleast_2d(X))))
+    monkeypatch.setattr(gaussian, "fit", lambda X: (np.zeros(X.shape[1]), np.eye(X.shape[1])))
+    check_gaussian_log_pdf(log_pdf_reference)
+    check_gaussian_mle(mle_reference)
+    assert "✓ Exercise 1.1" in capsys.readouterr().out
+    with pytest.raises(ExerciseError):
+        check_gaussian_log_pdf(lambda X, mean, cov: np.zeros(len(X)))
+    with pytest.raises(ExerciseError):
+        check_gaussian_mle(lambda X: (np.zeros(X.shape[1]), np.eye(X.shape[1])))

@@ -313,3 +313,16 @@ def test_moments_messages_are_distinct():
             checks.check_mixture_moments(func)
         messages.add(str(err.value).split(" (K = ")[0])
     assert len(messages) == len(MOMENT_MISTAKES)
+
+
+def test_checkers_do_not_grade_with_the_course_code(monkeypatch, capsys):
+    """Issue 13.3: a broken GMM / helpers.gaussian must neither fail a right answer nor pass a wrong one."""
+    monkeypatch.setattr(GMM, "log_pdf", lambda self, X: np.zeros(len(X)))
+    monkeypatch.setattr(GMM, "sample", lambda self, n, rng: (np.zeros((n, self.dim)), np.zeros(n, int)))
+    monkeypatch.setattr(gaussian, "fit", lambda X: (np.zeros(X.shape[1]), np.eye(X.shape[1])))
+    checks.check_mixture_log_pdf(density_ref)
+    checks.check_sample_gmm(sample_ref)
+    checks.check_mixture_moments(moments_ref)
+    assert capsys.readouterr().out.count("✓ Exercise 2.") == 3
+    with pytest.raises(ExerciseError):
+        checks.check_mixture_log_pdf(lambda X, pi, mu, S: np.zeros(len(X)))
