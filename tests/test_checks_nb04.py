@@ -335,6 +335,20 @@ def test_loop_checker_rejects(name):
         checks.check_run_em(func)
 
 
+def test_loop_checker_refuses_the_notebook_fallback():
+    with pytest.raises(ExerciseError, match="reference_run_em"):
+        checks.check_run_em(lambda *args, **kw: checks.reference_run_em(*args, **kw))
+
+
+def test_reference_loop_passes_outside_a_check(capsys):
+    """The fallback is a correct loop (checked here by its own checker, delegation guard aside)."""
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    g0 = GMM(np.full(2, 0.5), X[:2].copy(), np.tile(np.eye(2), (2, 1, 1)))
+    g1, l1 = checks.reference_run_em(X, g0, lambda X, g: (g.responsibilities(X), g.score(X)), m_ref, 1e-3, 50, 1e-6)
+    g2, l2 = loop_ref(X, g0, lambda X, g: (g.responsibilities(X), g.score(X)), m_ref, 1e-3, 50, 1e-6)
+    assert np.allclose(l1, l2) and np.allclose(g1.means, g2.means)
+
+
 def test_loop_checker_refuses_fit_em():
     def one_line(X, gmm, e_step, m_step, reg_covar, max_iter=100, tol=1e-6):
         g, h = em.fit_em(X, gmm.n_components, init=gmm, max_iter=max_iter, tol=tol, reg_covar=reg_covar)

@@ -19,7 +19,7 @@ from . import _oracle
 from ._common import ExerciseError, call, expect_finite, expect_shape, fail, passed, tolerance
 from ._common import random_mixture_problem as _case
 
-__all__ = ["check_m_step", "check_hard_em_step", "check_run_em"]
+__all__ = ["check_m_step", "check_hard_em_step", "check_run_em", "reference_run_em"]
 
 EX_M = "Exercise 4.2"
 EX_H = "Exercise 4.3"
@@ -28,7 +28,7 @@ EX_L = "Exercise 4.4"
 
 def _forbidden() -> list[Callable]:
     """The course's EM code, looked up at call time (so a monkeypatched helpers.em is seen)."""
-    return [em.m_step, em.e_step, em.fit_em, em.fit_hard_em, em_driver.run]
+    return [em.m_step, em.e_step, em.fit_em, em.fit_hard_em, em_driver.run, reference_run_em]
 
 
 def _close(a, b, rtol: float = 1e-7) -> bool:
@@ -245,6 +245,18 @@ def check_hard_em_step(hard_em_step: Callable) -> None:
 
 
 # ------------------------------------------------------------------------------ the EM loop
+
+def reference_run_em(X, gmm, e_step, m_step, reg_covar, max_iter=100, tol=1e-6):
+    """The course's answer to Exercise 4.4 (used by the notebook when the exercise is unsolved)."""
+    log_liks = []
+    for t in range(max_iter + 1):
+        r, mean_ll = e_step(X, gmm)
+        log_liks.append(float(mean_ll))
+        if (t > 0 and abs(log_liks[-1] - log_liks[-2]) < tol * abs(log_liks[-1])) or t == max_iter:
+            break
+        gmm = GMM(*m_step(X, r, reg_covar))
+    return gmm, log_liks
+
 
 class _Counted:
     """An E or M step for the checker's calls of the student's loop (plain NumPy, not the oracle's

@@ -37,19 +37,19 @@ def plot_responsibilities(ax, X: ArrayLike, resp: ArrayLike, *, s: float = 8, ha
 
 
 def plot_em_state(ax, X: ArrayLike, gmm, resp: ArrayLike | None = None, *, hard: bool = False,
-                  title: str | None = None, n_std: float = 2.0) -> None:
+                  title: str | None = None, n_std: float = 2.0, s: float = 8) -> None:
     """One EM state: points coloured by responsibilities (grey if `resp` is None) and the
-    components' n_std covariance ellipses and means."""
+    components' n_std covariance ellipses and means; `s` is the marker area in pt²."""
     X = np.asarray(X, float)
     if resp is None:
-        ax.scatter(X[:, 0], X[:, 1], s=8, color="0.5", lw=0)
+        ax.scatter(X[:, 0], X[:, 1], s=s, color="0.5", lw=0)
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_2$")
         ax.set_aspect("equal", adjustable="datalim")
         if title:
             ax.set_title(title)
     else:
-        plot_responsibilities(ax, X, resp, hard=hard, title=title)
+        plot_responsibilities(ax, X, resp, s=s, hard=hard, title=title)
     plot_ellipses(ax, gmm, n_std=n_std)
     lo, hi = X.min(axis=0), X.max(axis=0)
     pad = 0.1 * (hi - lo)
