@@ -217,9 +217,36 @@ def test_hard_checker_refuses_fit_hard_em():
         checks.check_hard_em_step(one_line)
 
 
-def test_hard_checker_accepts_the_students_own_m_step():
-    """Reusing one's own Exercise 4.2 answer inside 4.3 is allowed."""
+def test_hard_checker_accepts_the_students_own_m_step_and_the_reference_e_step():
+    """Reusing one's own Exercise 4.2 answer inside 4.3 is allowed, and so is an argmax of em.e_step's r."""
+    def via_e_step(X, pi, mu, Sigma, reg_covar):
+        r, _ = em.e_step(X, GMM(pi, mu, Sigma))
+        return m_ref(X, np.eye(len(pi))[r.argmax(axis=1)], reg_covar)
     checks.check_hard_em_step(hard_ref)
+    checks.check_hard_em_step(via_e_step)
+
+
+def test_hard_checker_refuses_the_reference_m_step():
+    def via_m_step(X, pi, mu, Sigma, reg_covar):
+        a = GMM(pi, mu, Sigma).log_pdf_components(X)
+        g = em.m_step(X, np.eye(len(pi))[a.argmax(axis=1)], reg_covar)
+        return g.weights, g.means, g.covs
+    with pytest.raises(ExerciseError, match="helpers.em.m_step"):
+        checks.check_hard_em_step(via_m_step)
+
+
+def test_loop_and_m_step_checkers_refuse_em_e_step():
+    def m_with_e(X, r, reg_covar):
+        em.e_step(X, GMM(np.full(r.shape[1], 1 / r.shape[1]), X[:r.shape[1]], np.tile(np.eye(X.shape[1]),
+                                                                                       (r.shape[1], 1, 1))))
+        return m_ref(X, r, reg_covar)
+    with pytest.raises(ExerciseError, match="helpers.em.e_step"):
+        checks.check_m_step(m_with_e)
+
+    def loop_with_em_e_step(X, gmm, e_step, m_step, reg_covar, max_iter=100, tol=1e-6):
+        return loop_ref(X, gmm, em.e_step, m_step, reg_covar, max_iter, tol)
+    with pytest.raises(ExerciseError, match="helpers.em.e_step"):
+        checks.check_run_em(loop_with_em_e_step)
 
 
 # ---------------------------------------------------------------- Exercise 4.4 the EM loop
