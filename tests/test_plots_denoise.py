@@ -34,3 +34,16 @@ def test_sigma_demo_slider_redraws_on_release(monkeypatch):
     slider = box.children[0].children[0]                 # demo(): rows of controls, then the output
     assert slider.continuous_update is False and "σ" in slider.description
     slider.value = 50                                     # a redraw runs EPLL once more, without error
+
+
+def test_adapted_components_show_before_and_after_with_weights():
+    gmm = pretrained.load(20)
+    from helpers.mixture import GMM
+    w = np.asarray(gmm.weights, float)
+    w2 = np.r_[w[:1] * 2, w[1:]]
+    after = GMM(w2 / w2.sum(), gmm.means, np.asarray(gmm.covs, float) * 1.5)
+    fig = plots.plot_adapted_components(gmm, after, [0, 3], n_vectors=4)
+    axes = np.array(fig.axes).reshape(2, 2)
+    assert "k = 0" in axes[0, 0].get_ylabel() and "→" in axes[0, 0].get_ylabel()
+    assert axes[0, 0].get_title() and axes[0, 1].get_title()
+    plt.close(fig)

@@ -278,13 +278,13 @@ def woodbury_log_pdf_plain(X, mean, W, psi) -> np.ndarray:
 
 
 # --- notebook 07
-def hqs_x_step(y, zsum, counts, sigma: float, beta: float, d: int) -> np.ndarray:
-    """argmin_x ||x - y||²/(2σ²) + β/(2d) Σ_i ||P_i x - z_i||², pixel by pixel:
-    (x_j - y_j)/σ² + (β/d)(c_j x_j - s_j) = 0 with s = Σ_i P_iᵀ z_i, c_j = patches covering pixel j."""
+def hqs_x_step(y, zsum, counts, sigma: float, beta: float) -> np.ndarray:
+    """argmin_x ||x - y||²/(2σ²) + (β/2) Σ_i Σ_{j in patch i} ((P_i x)_j - z_ij)² / c_j, pixel by pixel:
+    (x_j - y_j)/σ² + β (x_j - s_j / c_j) = 0 with s = Σ_i P_iᵀ z_i, c_j = patches covering pixel j."""
     y, zsum, counts = (np.asarray(a, float) for a in (y, zsum, counts))
     x = np.empty_like(y)
     for j in np.ndindex(y.shape):
-        x[j] = (y[j] / sigma**2 + beta / d * zsum[j]) / (1 / sigma**2 + beta / d * counts[j])
+        x[j] = (y[j] / sigma**2 + beta * zsum[j] / counts[j]) / (1 / sigma**2 + beta)
     return x
 
 

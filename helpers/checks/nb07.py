@@ -1,6 +1,6 @@
 """Checkers for notebook 07 (denoising with a GMM patch prior): the two half-steps of HQS.
 
-Exercise 7.1: the x-step, derived from the HQS cost (a formula, checked on random inputs).
+Exercise 7.1: the x-step, derived from the HQS cost (a formula, checked on random inputs, border included).
 Exercise 7.3: the z-step, choose k* then Wiener-filter with it.
 The truth comes from :mod:`helpers.checks._oracle` (plain float64 loops), never from helpers.denoise.
 """
@@ -19,11 +19,11 @@ EX_X = "Exercise 7.1"
 EX_Z = "Exercise 7.3"
 
 
-def reference_x_step(y, zsum, counts, sigma, beta, d):
-    """The notebook's fallback for Exercise 7.1 (an answer may not call it): (y + a·zsum)/(1 + a·counts),
-    a = βσ²/d."""
-    a = beta * sigma**2 / d
-    return (np.asarray(y, float) + a * np.asarray(zsum, float)) / (1 + a * np.asarray(counts, float))
+def reference_x_step(y, zsum, counts, sigma, beta):
+    """The notebook's fallback for Exercise 7.1 (an answer may not call it): (y + βσ² z̄)/(1 + βσ²),
+    z̄ = zsum / counts."""
+    a = beta * sigma**2
+    return (np.asarray(y, float) + a * np.asarray(zsum, float) / np.asarray(counts, float)) / (1 + a)
 
 
 def reference_z_step(Z, weights, means, covs, beta):
@@ -59,41 +59,39 @@ def _counts(shape: tuple[int, int], size: int) -> np.ndarray:
 
 
 def _x_cases(rng: np.random.Generator):
-    for (H, W), size, sigma, beta in (((12, 14), 8, 0.1, 1 / 0.1**2), ((9, 11), 4, 0.05, 8 / 0.05**2),
+    for (H, W), size, sigma, beta in (((18, 20), 8, 0.1, 2 / 0.1**2), ((9, 11), 4, 0.05, 8 / 0.05**2),
                                       ((20, 20), 8, 0.2, 32 / 0.2**2)):
-        d = size * size
         counts = _counts((H, W), size)
         y = rng.uniform(-0.1, 1.1, size=(H, W))
         zsum = counts * rng.uniform(0, 1, size=(H, W))
-        yield y, zsum, counts, sigma, beta, d
+        yield y, zsum, counts, sigma, beta, size * size
 
 
 def _x_mistakes(y, zsum, counts, sigma, beta, d) -> dict[str, np.ndarray]:
     s2 = sigma**2
+    zbar = zsum / counts
     return {
-        "your x is right away from the border but wrong where fewer than d patches cover a pixel: "
-        "Σ_i P_iᵀP_i is the diagonal matrix of the counts c_j, which equal d only in the interior":
-            (y + beta * s2 / d * zsum) / (1 + beta * s2),
+        "you summed the overlapping patch estimates: the cost weights pixel j's penalty by 1/c_j, so its "
+        "estimates are averaged (zsum / counts)": (y + beta * s2 * zsum) / (1 + beta * s2 * counts),
+        "your x is right away from the border but wrong where fewer than d patches cover a pixel: the cost "
+        "weights pixel j's penalty by 1/c_j, which equals 1/d only in the interior":
+            (y + beta * s2 / d * zsum) / (1 + beta * s2 / d * counts),
         "check where σ² enters: the data term is ||x − y||²/(2σ²), so after multiplying the "
-        "stationarity condition by σ² the patch terms carry βσ²":
-            (y + beta / d * zsum) / (1 + beta / d * counts),
-        "each patch term of the cost carries the factor 1/d (every pixel lies in d patches); "
-        "yours has lost it": (y + beta * s2 * zsum) / (1 + beta * s2 * counts),
-        "check the signs: the penalty (β/2d)||P_i x − z_i||² pulls x towards the z_i, so both the "
-        "numerator and the denominator grow with β":
-            (y - beta * s2 / d * zsum) / (1 - beta * s2 / d * counts),
-        "you averaged the patch estimates over all pixels' d patches but forgot the data term's weight: "
-        "x must stay y when β = 0": beta * s2 / d * zsum / (1 + beta * s2 / d * counts),
+        "stationarity condition by σ² the penalty carries βσ²": (y + beta * zbar) / (1 + beta),
+        "check the signs: the penalty pulls x towards the patch estimates, so both the numerator and the "
+        "denominator grow with β": (y - beta * s2 * zbar) / (1 - beta * s2),
+        "x must stay y when β = 0: the data term ||x − y||²/(2σ²) is missing from your solution":
+            beta * s2 * zbar / (1 + beta * s2),
     }
 
 
 def check_x_step(func: Callable) -> None:
-    """Check ``func(y, zsum, counts, sigma, beta, d) -> x`` (H, W), the HQS x-step."""
+    """Check ``func(y, zsum, counts, sigma, beta) -> x`` (H, W), the HQS x-step."""
     rng = np.random.default_rng(70)
     n = 0
     for y, zsum, counts, sigma, beta, d in _x_cases(rng):
-        truth = _oracle.hqs_x_step(y, zsum, counts, sigma, beta, d)
-        mine = call(EX_X, func, y.copy(), zsum.copy(), counts.copy(), sigma, beta, d, forbidden=_forbidden())
+        truth = _oracle.hqs_x_step(y, zsum, counts, sigma, beta)
+        mine = call(EX_X, func, y.copy(), zsum.copy(), counts.copy(), sigma, beta, forbidden=_forbidden())
         mine = expect_shape(EX_X, f"x for an image of shape {y.shape}", mine, y.shape)
         expect_finite(EX_X, "x", mine)
         if not is_close(mine, truth):
@@ -101,9 +99,9 @@ def check_x_step(func: Callable) -> None:
                 if is_close(mine, wrong):
                     fail(EX_X, message)
             j = np.unravel_index(int(np.argmax(np.abs(mine - truth))), y.shape)
-            fail(EX_X, f"x is wrong at pixel {tuple(int(i) for i in j)} (covered by {counts[j]:.0f} of the "
-                 f"d = {d} patches, σ = {sigma}, β = {beta:.4g}): yours {float(mine[j]):.6g}, "
-                 f"expected {float(truth[j]):.6g}. Set the gradient of the cost in x to zero pixel by pixel.")
+            fail(EX_X, f"x is wrong at pixel {tuple(int(i) for i in j)} (covered by {counts[j]:.0f} patches, "
+                 f"σ = {sigma}, β = {beta:.4g}): yours {float(mine[j]):.6g}, expected {float(truth[j]):.6g}. "
+                 "Set the gradient of the cost in x to zero pixel by pixel.")
         n += 1
     passed(EX_X, n)
 

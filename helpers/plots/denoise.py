@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
@@ -12,7 +13,7 @@ from numpy.typing import ArrayLike
 from ..denoise import psnr
 from ._style import WIDTH, figure, show_image
 
-__all__ = ["plot_denoising", "plot_psnr_curves"]
+__all__ = ["plot_denoising", "plot_psnr_curves", "plot_adapted_components"]
 
 
 def plot_denoising(clean: ArrayLike, estimates: Mapping[str, ArrayLike], *,
@@ -54,3 +55,23 @@ def plot_psnr_curves(ax, curves: Mapping[str, Sequence[float]], *, noisy_psnr: f
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
+
+
+def plot_adapted_components(before, after, ks: Sequence[int], *, n_vectors: int = 6) -> plt.Figure:
+    """One row per component k in `ks`: its top eigenvectors (signed tiles, λ below) in the model
+    `before` (left) and `after` adaptation (right), each after-vector's sign matched to its
+    before-vector; the row label gives π_k before → after.  Returns the figure."""
+    from .eigen import plot_eigenvectors, sorted_eigh
+    ks = [int(k) for k in ks]
+    fig, axes = figure(2, len(ks), width=WIDTH, aspect=1.7 / n_vectors)
+    for row, k in zip(axes, ks):
+        vals0, vecs0 = sorted_eigh(np.asarray(before.covs[k], float))
+        vals1, vecs1 = sorted_eigh(np.asarray(after.covs[k], float))
+        vecs1 = vecs1 * np.where(np.sum(vecs0 * vecs1, axis=0) < 0, -1.0, 1.0)
+        plot_eigenvectors(row[0], vecs0[:, :n_vectors], vals0[:n_vectors], ncols=n_vectors)
+        plot_eigenvectors(row[1], vecs1[:, :n_vectors], vals1[:n_vectors], ncols=n_vectors)
+        row[0].set_ylabel(f"k = {k}\nπ {float(before.weights[k]):.4f}\n→ {float(after.weights[k]):.4f}",
+                          rotation=0, ha="right", va="center", fontsize=9)
+    axes[0, 0].set_title(f"shipped prior: top {n_vectors} eigenvectors (λ below)", fontsize=10)
+    axes[0, 1].set_title("adapted to the noisy image", fontsize=10)
+    return fig
