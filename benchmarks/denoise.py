@@ -126,13 +126,16 @@ def blas() -> str:
         return "BLAS unknown"
 
 
-def table(gmm, single, names: list[str], sigmas: tuple[int, ...]) -> tuple[str, dict]:
+def table(gmm, single, names: list[str], sigmas: tuple[int, ...], only: list[str] | None = None
+          ) -> tuple[str, dict]:
     rows, results = [], {}
     for s255 in sigmas:
         for idx, name in enumerate(names):
             clean = images.load(name)
             y = noisy_image(clean, s255, idx)
             for method, fn in methods(gmm, single, s255 / 255).items():
+                if only and method not in only:
+                    continue
                 t = time.perf_counter()
                 x = np.clip(fn(y), 0, 1) if method != "noisy" else y
                 sec = time.perf_counter() - t
@@ -155,6 +158,31 @@ def table(gmm, single, names: list[str], sigmas: tuple[int, ...]) -> tuple[str, 
             lines.append(f"| {s255} | {name} | " + " | ".join(cells) + " |")
     rows.append("\n".join(lines))
     return "\n".join(rows), results
+
+
+def merge_table(old_doc: str, results: dict) -> str:
+    """The committed table with the columns in `results` ((σ, image, method) -> (PSNR, SSIM, s)) replaced
+    or appended; rows (σ, image) and the other columns as they were.  Means recomputed for new cells."""
+    lines = [l for l in old_doc.split("<!-- notes -->")[0].splitlines() if l.startswith("| ")]
+    header = [h.strip() for h in lines[0].strip("|").split("|")]
+    body = [[c.strip() for c in l.strip("|").split("|")] for l in lines[1:] if not l.startswith("|---")]
+    new_methods = list(dict.fromkeys(k[2] for k in results))
+    cols = header + [m for m in new_methods if m not in header]
+    out = ["| " + " | ".join(cols) + " |", "|---|---|" + "---|" * (len(cols) - 2)]
+    for row in body:
+        cells = dict(zip(header, row))
+        s255, name = int(cells["σ"]), cells["image"]
+        for m in new_methods:
+            if name == "**mean**":
+                vals = [v for (s, n, mm), v in results.items() if s == s255 and mm == m]
+                if vals:
+                    cells[m] = " / ".join(f"{float(np.mean([v[i] for v in vals])):{f}}" for i, f in
+                                          enumerate((".2f", ".3f", ".1f")))
+            elif (s255, name, m) in results:
+                p, q, sec = results[(s255, name, m)]
+                cells[m] = f"{p:.2f} / {q:.3f} / {sec:.1f}"
+        out.append("| " + " | ".join(cells.get(c, "") for c in cols) + " |")
+    return "\n".join(out)
 
 
 def _blas_threads(n: int | None):
@@ -369,6 +397,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--taus", nargs="*", type=float, default=list(TAUS), help="--tune-adapt: relevance factors")
     ap.add_argument("--iters", nargs="*", type=int, default=list(ITER_GRID), help="--tune-adapt: iterations")
     ap.add_argument("--strides", nargs="*", type=int, default=[1], help="--tune-adapt: patch-grid strides")
+    ap.add_argument("--methods", nargs="*", default=None,
+                    help="run only these columns (e.g. 'EPLL HQS adapted'); with --write they are merged "
+                         "into the committed table, the other columns kept")
     ap.add_argument("--write", action="store_true",
                     help="write the table to --out (default: print only; the committed results stay)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "denoise.md")
@@ -397,7 +428,9 @@ def main(argv: list[str] | None = None) -> int:
     start = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     env = "".join(f"{v}={os.environ[v]} " for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS") if v in os.environ)
     info = machine()
-    text, _ = table(gmm, single, args.images or images.names("test"), tuple(args.sigmas))
+    text, results = table(gmm, single, args.images or images.names("test"), tuple(args.sigmas), args.methods)
+    if args.methods and args.out.exists():
+        text = merge_table(args.out.read_text(encoding="utf-8"), results)
     doc = "\n".join([
         "# Denoising benchmark", "",
         f"Command: `{env}python {' '.join(['benchmarks/denoise.py', *(argv if argv is not None else sys.argv[1:])])}` "

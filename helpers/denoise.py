@@ -246,8 +246,8 @@ def _wiener(Z: NDArray, labels: NDArray, means: NDArray, gains: NDArray) -> NDAr
 # --------------------------------------------------------------------------- adapting the prior
 
 # Chosen on validation crops of two training images (benchmarks/denoise.py --tune-adapt, results in
-# benchmarks/results/denoise_adapt.md), never on the test images: τ between 4 and 64 changed the gain by
-# < 0.01 dB; stride 2 was within 0.005 dB of stride 1 at a quarter of the cost; 8 -> 12 iterations +0.004 dB.
+# benchmarks/results/denoise_adapt.md), never on the test images: τ = 4, 16, 64 changed the gain by < 0.02 dB;
+# stride 2 gave 0.011 dB less than stride 1 (8 iterations) for a quarter of the cost; 8 -> 12 iterations +0.003 dB.
 ADAPT_TAU = 8.0       # relevance factor τ
 ADAPT_ITERS = 8       # MAP-EM iterations
 ADAPT_STRIDE = 2      # adaptation uses the patches on a grid of this step
@@ -339,7 +339,7 @@ def adapt_prior(gmm: PatchGMM, noisy: ArrayLike, sigma: float, *, tau: float = A
     tau : relevance factor τ >= 0 (``np.inf`` returns `gmm` unchanged; 0 is plain noise-aware EM).
     n_iter : MAP-EM iterations (each costs about two exact EPLL rounds).
     stride : use the patches on a grid of this step (1: every overlapping patch; default 2, a
-        quarter of them, measured within 0.005 dB of stride 1 on the validation crops).
+        quarter of them: 0.01 dB below stride 1 on the validation crops, at a quarter of the cost).
     dtype : float32 (default) scores and accumulates each chunk's moments in float32 GEMMs
         (sums across chunks in float64); float64 is the exact path.
     trace : if a list, the mean noisy-patch log-likelihood (1/N) Σ_i log p(y_i) under each
