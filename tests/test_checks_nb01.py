@@ -312,3 +312,19 @@ def test_checkers_do_not_grade_with_helpers_gaussian(monkeypatch, capsys):
         check_gaussian_log_pdf(lambda X, mean, cov: np.zeros(len(X)))
     with pytest.raises(ExerciseError):
         check_gaussian_mle(lambda X: (np.zeros(X.shape[1]), np.eye(X.shape[1])))
+
+
+def log_pdf_float32_promoted(X, mean, cov):
+    """Computed in float32, but the float64 constant np.log(2π) promotes the result to float64."""
+    X, mean, cov = (np.asarray(a, np.float32) for a in (X, mean, cov))
+    L = np.linalg.cholesky(cov)
+    z = linalg.solve_triangular(L, (X - mean).T, lower=True)
+    return -0.5 * (X.shape[1] * np.log(2 * np.pi) + 2 * np.sum(np.log(np.diag(L))) + np.sum(z * z, axis=0))
+
+
+def test_log_pdf_checker_names_float32_rounding_in_a_float64_result():
+    """Not 'wrong values: yours -13.4604, expected -13.4604': the message says the precision is float32's."""
+    with pytest.raises(ExerciseError, match="^Exercise 1.1") as err:
+        check_gaussian_log_pdf(log_pdf_float32_promoted)
+    assert "accuracy of float32 arithmetic" in str(err.value)
+    assert "wrong values" not in str(err.value)

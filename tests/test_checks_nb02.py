@@ -278,7 +278,8 @@ MOMENT_MISTAKES = {
     "mean_summed": (lambda pi, mu, S: (mu.sum(axis=0), moments_ref(pi, mu, S)[1]), "without their probabilities"),
     "within_only": (lambda pi, mu, S: (pi @ mu, _within(pi, S)), "average of the component covariances only"),
     "not_centred": (lambda pi, mu, S: (pi @ mu, _within(pi, S) + (pi[:, None] * mu).T @ mu), "second moment about 0"),
-    "weighted_sum": (lambda pi, mu, S: (pi @ mu, np.einsum("k,kij->ij", pi ** 2, S)), "weighted SUM"),
+    "weighted_sum": (lambda pi, mu, S: (pi @ mu, np.einsum("k,kij->ij", pi ** 2, S)),
+                     "by π_k² and left out the spread"),
     "pi_squared_within": (lambda pi, mu, S: (pi @ mu, np.einsum("k,kij->ij", pi ** 2, S) + _between(pi, mu)),
                           "not π_k²"),
     "between_unweighted": (lambda pi, mu, S: (pi @ mu, _within(pi, S) + np.cov(mu.T, bias=True).reshape(

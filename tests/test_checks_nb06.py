@@ -304,3 +304,39 @@ def test_unsolved_exercise_and_crashes():
         check_woodbury_log_pdf(unsolved)
     with pytest.raises(ExerciseError, match="raised ZeroDivisionError"):
         check_woodbury_log_pdf(lambda X, m, W, p: 1 / 0)
+
+
+def test_sampler_computed_in_float32_throughout_passes(capsys):
+    """eigh in float32 leaves about √(eps₃₂·λ_max) along the null vector: the float32 allowance applies."""
+    def float32_throughout(cov, n, rng):
+        lam, V = np.linalg.eigh(np.asarray(cov, np.float32))
+        z = rng.standard_normal((n, len(lam))).astype(np.float32)
+        return (z * np.sqrt(np.clip(lam, 0, None))) @ V.T
+
+    check_sample_zero_mean(float32_throughout)
+    assert "all 4 checks passed" in capsys.readouterr().out
+
+
+def test_float32_rounding_in_float64_results_is_named_not_misdiagnosed():
+    def woodbury_float32_promoted(X, mean, W, psi):     # float32 inside, float64 constant outside
+        return student(*(np.asarray(a, np.float32) for a in (X, mean, W, psi))) + np.float64(0.0)
+
+    with pytest.raises(ExerciseError, match="^Exercise 6.5") as err:
+        check_woodbury_log_pdf(woodbury_float32_promoted)
+    assert "accuracy of float32 arithmetic" in str(err.value)
+    assert "normalising terms" not in str(err.value)
+
+
+def test_student_or_reference_names_a_notebook_reference_without_main(capsys):
+    def reference_in_notebook(cov, n, rng):
+        return reference(cov, n, rng)
+    reference_in_notebook.__module__ = "__main__"
+
+    def unsolved(cov, n, rng):
+        raise NotImplementedError()
+
+    checks.student_or_reference("Exercise 6.1", unsolved, reference_in_notebook, check_sample_zero_mean)
+    out = capsys.readouterr().out
+    assert "use the reference `test_student_or_reference_names_a_notebook_reference_without_main" in out
+    assert "reference_in_notebook`." in out
+    assert "__main__" not in out

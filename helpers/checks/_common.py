@@ -183,12 +183,34 @@ def is_close(value, truth, rtol: float = 1e-8) -> bool:
             and rel_error(v, t) <= tolerance(v, rtol))
 
 
+def precision_hint(value, truth, rtol: float = 1e-8) -> str | None:
+    """A message for a float64 answer that misses `rtol` only by float32-sized rounding, else None.
+
+    A computation done in float32 and returned as float64 (e.g. promoted by a float64 constant such as
+    ``np.log(2 * np.pi)``) is right to about 1e-7 relative; without this hint the student sees two
+    numbers that agree to the printed digits.
+    """
+    v = np.asarray(value)
+    if v.dtype != np.float64 or v.shape != np.shape(truth) or not np.all(np.isfinite(v)):
+        return None
+    err = rel_error(v, truth)
+    if not rtol < err <= 1e-4:
+        return None
+    return (f"your values agree with the truth only to a relative {err:.1g}, the accuracy of float32 "
+            "arithmetic (a float64 computation is exact to about 1e-15 here): part of your computation ran in "
+            "float32. Compute in float64 (the dtype of the inputs), or return a float32 array, which is "
+            "checked with a float32 tolerance")
+
+
 def expect_close(exercise: str, what: str, value, truth, rtol: float = 1e-8, hint: str = "") -> np.ndarray:
     """Shape, then finiteness, then value (relative error within the dtype's tolerance)."""
     truth = np.asarray(truth)
     arr = expect_shape(exercise, what, value, truth.shape)
     expect_finite(exercise, what, arr)
     if not is_close(arr, truth, rtol):
+        low_precision = precision_hint(arr, truth, rtol)
+        if low_precision:
+            fail(exercise, f"{what}: {low_precision}")
         idx = np.unravel_index(int(np.argmax(np.abs(arr.astype(float) - truth))), truth.shape) if truth.ndim else ()
         fail(exercise, f"{what} is wrong (at index {tuple(int(i) for i in idx)}: yours {float(arr[idx]):.6g}, "
              f"expected {float(truth[idx]):.6g}). {hint}".rstrip())
@@ -206,7 +228,10 @@ def student_or_reference(exercise: str, student: Callable, reference: Callable,
     output is captured here).
     """
     label = name or getattr(student, "__name__", "your function")
-    ref_name = f"{getattr(reference, '__module__', '')}.{getattr(reference, '__qualname__', reference)}"
+    module = getattr(reference, "__module__", "") or ""
+    qualname = getattr(reference, "__qualname__", reference)
+    # a reference defined in the notebook itself is named without the kernel's module name `__main__`
+    ref_name = qualname if module in ("", "__main__") else f"{module}.{qualname}"
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             check(student)

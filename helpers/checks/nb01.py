@@ -16,7 +16,8 @@ import numpy as np
 from scipy import linalg
 
 from . import _oracle
-from ._common import call, expect_close, expect_finite, expect_shape, fail, is_close, passed, tolerance
+from ._common import (call, expect_close, expect_finite, expect_shape, fail, is_close, passed, precision_hint,
+                      tolerance)
 
 __all__ = ["check_gaussian_log_pdf", "check_nll_grad_precision", "check_gaussian_mle"]
 
@@ -139,6 +140,9 @@ def check_gaussian_log_pdf(gaussian_log_pdf: Callable) -> None:
 
     # 2. values against the oracle, naming the mistake if we recognise it
     if not is_close(got, want, rtol=1e-8):
+        low_precision = precision_hint(got, want, 1e-8)
+        if low_precision:
+            fail(EX, low_precision)
         hint = _diagnose_log_pdf(got.astype(float), X, mean, cov, rtol=max(1e-7, tolerance(got, 1e-7)))
         got = got.astype(float)
         i = int(np.argmax(np.abs(got - want)))
@@ -166,6 +170,9 @@ def check_gaussian_log_pdf(gaussian_log_pdf: Callable) -> None:
                  "to 0 in float64, so log det Σ becomes −inf. Never form det Σ (nor Σ⁻¹): "
                  "use L = np.linalg.cholesky(cov), log det Σ = 2 Σ log diag(L), and a triangular solve")
     if not is_close(goth, wanth, rtol=1e-8):
+        low_precision = precision_hint(goth, wanth, 1e-8)
+        if low_precision:
+            fail(EX, f"for d = 256 {low_precision}")
         tol = tolerance(goth, 1e-8)
         goth = goth.astype(float)
         i = int(np.argmax(np.abs(goth - wanth)))

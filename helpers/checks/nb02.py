@@ -145,8 +145,8 @@ def _frob_rel(A: np.ndarray, B: np.ndarray) -> float:
 def _diagnose_cov(C: np.ndarray, S: np.ndarray, k: int) -> str:
     """Name the covariance mistake that best explains the sample covariance C of component k."""
     L = np.linalg.cholesky(S)
-    where = (f"the samples with z = {k} have covariance {np.array2string(C, precision=2)}, "
-             f"but Σ_{k} = {np.array2string(S, precision=2)}")
+    where = (f"the samples with z = {k} have covariance {np.round(C, 2).tolist()}, "
+             f"but Σ_{k} = {np.round(S, 2).tolist()}")
     candidates = [
         (S @ S, "about Σ²: you multiplied the standard normal draws by Σ. Scale them by the Cholesky "
                 "factor L (Σ = L Lᵀ, np.linalg.cholesky): x = μ + L ε, for row vectors ε @ L.T"),
@@ -276,8 +276,10 @@ def _moment_candidates(pi, mu, Sigma) -> list[tuple[str, np.ndarray | None, np.n
         ("cov", None, second,
          "your covariance is E[x xᵀ], the second moment about 0: subtract E[x] E[x]ᵀ (or centre each μ_k at E[x])"),
         ("cov", None, np.einsum("k,kij->ij", pi ** 2, Sigma),
-         "Σ_k π_k² Σ_k is the covariance of the weighted SUM Σ_k π_k x_k of K independent Gaussians; a "
-         "mixture draws x from ONE component, chosen with probability π_k: condition on z"),
+         "you weighted the component covariances by π_k² and left out the spread of the means: a mixture "
+         "draws x from ONE component, chosen with probability π_k, so condition on z, "
+         "E[f(x)] = Σ_k π_k E[f(x) | z = k] (Exercise 2.4 asks which random variable has Σ_k π_k² Σ_k as "
+         "its covariance)"),
         ("cov", None, np.einsum("k,kij->ij", pi ** 2, Sigma) + between,
          "the within-component term should weight Σ_k by π_k, not π_k²: a mixture draws x from ONE "
          "component, chosen with probability π_k (E[Cov[x | z]])"),

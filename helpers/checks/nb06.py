@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from . import _oracle
-from ._common import ExerciseError, call, expect_shape, fail, is_close, passed, tolerance
+from ._common import ExerciseError, call, expect_shape, fail, is_close, passed, precision_hint, tolerance
 
 __all__ = ["check_sample_zero_mean", "check_lowrank_logdet", "check_woodbury_log_pdf"]
 
@@ -128,7 +128,7 @@ def check_sample_zero_mean(sample_zero_mean: Callable) -> None:
     Sigma4 = V4 @ np.diag(vals4) @ V4.T
     try:
         with np.errstate(invalid="ignore"):
-            X4 = np.asarray(run(Sigma4, 2000, np.random.default_rng(4)), dtype=float)
+            X4 = np.asarray(run(Sigma4, 2000, np.random.default_rng(4)))
     except ExerciseError as err:
         if "LinAlgError" in str(err):
             fail(EX, "your function failed on a singular covariance (LinAlgError): a Cholesky factor "
@@ -140,9 +140,11 @@ def check_sample_zero_mean(sample_zero_mean: Callable) -> None:
                  "in floating point eigh returns its zero eigenvalue as a tiny negative number "
                  f"(here {vals4[-1]:.0e}), and its square root is NaN. Clip the eigenvalues at zero "
                  "first: np.sqrt(np.clip(lam, 0, None))")
+    float64_answer = X4.dtype == np.float64       # float32 answers get a float32-sized allowance
+    X4 = X4.astype(float)
     null = V4[:, -1]
     leak = float(np.max(np.abs(X4 @ null)))
-    if leak > 1e-5 * (1 if X4.dtype == np.float64 else 100):
+    if leak > 1e-5 * (1 if float64_answer else 100):
         fail(EX, f"for a singular covariance the samples must have no component along the null "
                  f"eigenvector; yours reach {leak:.2e} there")
     S4 = X4.T @ X4 / len(X4)
@@ -223,6 +225,13 @@ def _logdet_value(func: Callable, W: np.ndarray, psi: np.ndarray, what: str) -> 
     return float(arr.reshape(())), tolerance(arr, 1e-8)
 
 
+def _fail_if_float32_rounding(mine: float, want: float, rtol: float, label: str) -> None:
+    """A float64 answer off by float32 rounding only gets that said, not a wrong formula diagnosed."""
+    hint = precision_hint(np.float64(mine), np.float64(want), rtol) if rtol <= 1e-8 else None
+    if hint:
+        fail(EX_LOGDET, f"{label} {hint}")
+
+
 def check_lowrank_logdet(func: Callable) -> None:
     """Check ``func(W, psi) -> float``: log det(W Wᵀ + diag(psi)) by the matrix determinant lemma."""
     rng = np.random.default_rng(63)
@@ -239,6 +248,7 @@ def check_lowrank_logdet(func: Callable) -> None:
             for message, value in _logdet_planted(W, psi).items():
                 if np.isfinite(value) and abs(mine - value) <= 1e-7 * max(1.0, abs(value)):
                     fail(EX_LOGDET, f"(d = {d}, l = {l}) {message}")
+            _fail_if_float32_rounding(mine, want, rtol, f"(d = {d}, l = {l})")
             fail(EX_LOGDET, f"(d = {d}, l = {l}) your log-determinant is {mine:.6g}, the true value is "
                             f"{want:.6g}; compare with np.linalg.slogdet(W @ W.T + np.diag(psi)) on this "
                             "small example")
@@ -256,6 +266,7 @@ def check_lowrank_logdet(func: Callable) -> None:
                             "log(np.prod(psi)) fails. Use the sum of logs, Σ_j log ψ_j (likewise never "
                             "np.linalg.det: use slogdet or a Cholesky factor)")
         if abs(mine - want) > rtol * abs(want):
+            _fail_if_float32_rounding(mine, want, rtol, "(d = 300)")
             fail(EX_LOGDET, f"(d = 300) your log-determinant is {mine:.6g}, the true value is {want:.6g}")
     n_checks += 1
     # 3. d = 2000: the lemma's point is never to build the d×d matrix
@@ -329,6 +340,9 @@ def _values(func: Callable, X, mean, W, psi, what: str) -> np.ndarray:
 
 def _compare(mine: np.ndarray, want: np.ndarray, X, mean, W, psi, label: str) -> None:
     if not is_close(mine, want, rtol=1e-8):
+        low_precision = precision_hint(mine, want, 1e-8)
+        if low_precision:
+            fail(EX_WOODBURY, f"({label}) {low_precision}")
         fail(EX_WOODBURY, f"({label}) " + _diagnose_log_pdf(mine.astype(float), X, mean, W, psi, want))
 
 
