@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from scipy import fft
 
+from demo_tools import assert_slider_redraws, new_figure
 from helpers import plots, widgets
 from helpers.mixture import GMM
 from helpers.plots.eigen import dct_basis, short_sci, signed_tiles, sorted_eigh
@@ -53,10 +54,41 @@ def test_eigen_panels_draw(gmm):
     fig, ax = plt.subplots()
     plots.plot_eigenvectors(ax, vecs[:, :8], vals[:8], ncols=4, title="t")
     assert ax.get_title() == "t" and len(ax.texts) == 8
-    plt.show()
-    plots.plot_eigen_vs_dct(gmm.covs[1], n=16)
-    plots.plot_components(gmm, [0, 2], n_vectors=4, n_samples=4)
-    plots.plot_patch_sets({"A": gmm.sample(8, np.random.default_rng(0))[0], "B": np.zeros((8, 64))})
+    np.testing.assert_array_equal(ax.images[0].get_array(), signed_tiles(vecs[:, :8].T, 4, row_pad=4))
+
+
+def test_figure_helpers_return_their_figure_with_what_they_drew(gmm):
+    fig = plots.plot_eigen_vs_dct(gmm.covs[1], n=16)
+    assert isinstance(fig, plt.Figure) and len(fig.axes) == 2
+    vals, vecs = sorted_eigh(gmm.covs[1])
+    np.testing.assert_array_equal(fig.axes[0].images[0].get_array(), signed_tiles(vecs[:, :16].T, 8, row_pad=4))
+    assert "top 16" in fig.axes[0].get_title() and "DCT" in fig.axes[1].get_title()
+
+    fig = plots.plot_components(gmm, [0, 2], n_vectors=4, n_samples=4)
+    assert len(fig.axes) == 4                                  # one row per component: vectors, samples
+    assert fig.axes[0].get_ylabel().startswith("k = 0") and fig.axes[2].get_ylabel().startswith("k = 2")
+    vals2, vecs2 = sorted_eigh(gmm.covs[2])
+    np.testing.assert_array_equal(fig.axes[2].images[0].get_array(), signed_tiles(vecs2[:, :4].T, 4, row_pad=4))
+
+    A = gmm.sample(8, np.random.default_rng(0))[0]
+    fig = plots.plot_patch_sets({"A": A, "B": np.zeros((8, 64))})
+    assert [ax.get_title() for ax in fig.axes] == ["A", "B"]
+    np.testing.assert_array_equal(fig.axes[0].images[0].get_array(), plots.tile(A, 8))
+
+
+def test_one_sign_convention_and_one_tiling_routine(gmm):
+    from helpers.plots.digits import component_directions
+    from helpers.plots.eigen import fix_signs
+    U, _ = component_directions(gmm, 1, 5)
+    _, V = sorted_eigh(gmm.covs[1])
+    np.testing.assert_allclose(U, V[:, :5], atol=1e-10)       # the GMM path agrees with sorted_eigh
+    flipped = -V[:, :3]
+    np.testing.assert_array_equal(fix_signs(flipped), V[:, :3])
+    assert np.all(V[np.argmax(np.abs(V), axis=0), np.arange(64)] > 0)
+    # signed_tiles is tile() with per-tile |max| scaling and NaN between tiles
+    T = signed_tiles(V[:, :3].T, 2, row_pad=3)
+    assert T.shape == (2 * 8 + 3, 2 * 8 + 1) and np.isnan(T[8, 0]) and np.isnan(T[0, 8])
+    np.testing.assert_allclose(T[:8, :8], (V[:, 0] / np.abs(V[:, 0]).max()).reshape(8, 8))
 
 
 def test_short_labels_and_spectrum_that_omits_a_zero_eigenvalue():
@@ -78,7 +110,7 @@ def test_plot_components_draws_with_a_given_sampler(gmm):
 
 
 def test_component_browser_builds_and_redraws(gmm):
-    box = widgets.component_browser(gmm, n_vectors=4, n_samples=4)
+    box, first = new_figure(lambda: widgets.component_browser(gmm, n_vectors=4, n_samples=4))
     slider = box.children[0].children[0]
     assert slider.min == 1 and slider.max == gmm.n_components
-    slider.value = 3  # the heaviest-last component: redraws without error
+    assert_slider_redraws(box, first, slider.description, 3)  # the lightest component: a new picture

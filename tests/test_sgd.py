@@ -137,7 +137,7 @@ def test_momentum_update_order_and_beta_zero_is_gradient_descent():
     new_theta, new_v = sgd.momentum_update(theta, v, g, lr=0.1, beta=0.9)
     np.testing.assert_allclose(new_v, 0.9 * v + g)
     np.testing.assert_allclose(new_theta, theta - 0.1 * (0.9 * v + g))
-    np.testing.assert_allclose(theta, [1.0, -2.0]), "inputs must not be modified"
+    np.testing.assert_allclose(theta, [1.0, -2.0], err_msg="inputs must not be modified")
     q = sgd.ill_conditioned_quadratic(10.0)
     path_gd = sgd.descend(q.grad, [1.0, 1.0], sgd.GradientDescent(0.5), 20)
     path_m0 = sgd.descend(q.grad, [1.0, 1.0], sgd.Momentum(0.5, beta=0.0), 20)

@@ -48,30 +48,38 @@ def show_image(ax, image: ArrayLike, title: str | None = None, *, vmin: float | 
     return im
 
 
-def tile(patches: ArrayLike, ncols: int, *, pad: int = 1, normalise: str = "each") -> np.ndarray:
-    """Arrange flattened square patches (n, s*s) into one image with `pad` white pixels between.
+def tile(patches: ArrayLike, ncols: int, *, pad: int = 1, normalise: str = "each",
+         row_pad: int | None = None, fill: float = 1.0) -> np.ndarray:
+    """Arrange flattened square patches (n, s*s) into one image, `pad` pixels of `fill` between
+    columns and `row_pad` (default `pad`) between rows: the one tiling routine of the plots.
 
     normalise: "each" scales every patch to [0, 1] on its own (shows structure), "global"
-    uses one scale for all (shows contrast), "none" leaves values as they are.
+    uses one scale for all (shows contrast), "signed" divides every patch by its own largest
+    |value| (so it spans [-1, 1]; eigenvectors), "none" leaves values as they are.  `fill` 1.0
+    is white on the grey scale; NaN is drawn white by the signed maps.
     """
     P = np.asarray(patches, dtype=float)
     n, dd = P.shape
     s = int(round(np.sqrt(dd)))
     if s * s != dd:
         raise ValueError(f"patches: rows must be square patches flattened, got length {dd}")
-    if normalise == "each":
+    row_pad = pad if row_pad is None else row_pad
+    if normalise == "signed":
+        scale = np.max(np.abs(P), axis=1, keepdims=True)
+        P = P / np.where(scale > 0, scale, 1.0)
+    elif normalise == "each":
         lo, hi = P.min(axis=1, keepdims=True), P.max(axis=1, keepdims=True)
         P = (P - lo) / np.where(hi > lo, hi - lo, 1.0)
     elif normalise == "global":
         lo, hi = P.min(), P.max()
         P = (P - lo) / (hi - lo if hi > lo else 1.0)
     elif normalise != "none":
-        raise ValueError(f"normalise: expected 'each', 'global' or 'none', got {normalise!r}")
+        raise ValueError(f"normalise: expected 'each', 'global', 'signed' or 'none', got {normalise!r}")
     nrows = -(-n // ncols)
-    out = np.ones((nrows * (s + pad) - pad, ncols * (s + pad) - pad))
+    out = np.full((nrows * (s + row_pad) - row_pad, ncols * (s + pad) - pad), fill)
     for i in range(n):
         r, c = divmod(i, ncols)
-        out[r * (s + pad): r * (s + pad) + s, c * (s + pad): c * (s + pad) + s] = P[i].reshape(s, s)
+        out[r * (s + row_pad): r * (s + row_pad) + s, c * (s + pad): c * (s + pad) + s] = P[i].reshape(s, s)
     return out
 
 

@@ -7,6 +7,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._style import CMAP_IMAGE, CMAP_SIGNED, WIDTH, figure, tile
+from .eigen import fix_signs, signed_tiles
 
 __all__ = ["plot_digit_sets", "component_directions", "plot_component_directions", "plot_cost_scaling"]
 
@@ -18,7 +19,7 @@ def _bare(ax) -> None:
         side.set_visible(False)
 
 
-def plot_digit_sets(sets: dict[str, ArrayLike], *, ncols: int = 6, panels_per_row: int = 2) -> None:
+def plot_digit_sets(sets: dict[str, ArrayLike], *, ncols: int = 6, panels_per_row: int = 2) -> plt.Figure:
     """One panel per entry of `sets` (title -> (n, 64) images in [0, 1]), all on one grey scale.
 
     Values are clipped to [0, 1] and drawn with ink (1) black and background (0) white, as the
@@ -41,7 +42,7 @@ def plot_digit_sets(sets: dict[str, ArrayLike], *, ncols: int = 6, panels_per_ro
         for side in ax.spines.values():       # a thin frame keeps neighbouring panels apart
             side.set_visible(True)
             side.set_color("0.6")
-    plt.show()
+    return fig
 
 
 def component_directions(model, k: int, n: int) -> tuple[NDArray, NDArray]:
@@ -58,12 +59,11 @@ def component_directions(model, k: int, n: int) -> tuple[NDArray, NDArray]:
     else:
         var, U = np.linalg.eigh(np.asarray(model.covs[k], dtype=float))
         var, U = var[::-1][:n], U[:, ::-1][:, :n]
-    U = U * np.sign(U[np.argmax(np.abs(U), axis=0), np.arange(U.shape[1])])
-    return U, var
+    return fix_signs(U), var
 
 
 def plot_component_directions(models: dict[str, object], ks: dict[str, ArrayLike], *,
-                              n_vectors: int = 5) -> None:
+                              n_vectors: int = 5) -> plt.Figure:
     """For each model (title -> GMM or MFA) and each of its components in ks[title]: the mean
     image (grey, left) and the top `n_vectors` principal directions of Σ_k (red positive, blue
     negative, each scaled to its largest |entry|), with the standard deviation along each."""
@@ -79,9 +79,7 @@ def plot_component_directions(models: dict[str, object], ks: dict[str, ArrayLike
         ax_mean.set_ylabel(f"{name}\nk = {k}, π = {model.weights[k]:.2f}", rotation=0, ha="right",
                            va="center", fontsize=9)
         U, var = component_directions(model, k, n_vectors)
-        strip = np.full((s, n_vectors * (s + pad) - pad), np.nan)
-        for j in range(n_vectors):
-            strip[:, j * (s + pad): j * (s + pad) + s] = (U[:, j] / np.abs(U[:, j]).max()).reshape(s, s)
+        strip = signed_tiles(U.T, ncols=n_vectors, pad=pad)
         ax_dirs.imshow(strip, cmap=cmap, vmin=-1, vmax=1, interpolation="nearest")
         ax_dirs.set_xticks([j * (s + pad) + (s - 1) / 2 for j in range(n_vectors)],
                            [f"σ = {np.sqrt(v):.2f}" for v in var], fontsize=8)
@@ -94,11 +92,11 @@ def plot_component_directions(models: dict[str, object], ks: dict[str, ArrayLike
                 side.set_visible(False)
     axes[0, 0].set_title(r"mean $\mu_k$")
     axes[0, 1].set_title(f"top {n_vectors} principal directions of $\\Sigma_k$ (red +, blue −)")
-    plt.show()
+    return fig
 
 
 def plot_cost_scaling(dims: ArrayLike, rows: dict[str, tuple[ArrayLike, ArrayLike]],
-                      note: str = "") -> None:
+                      note: str = "") -> plt.Figure:
     """Two log-log panels against the dimension d: parameters and seconds per EM iteration.
 
     rows: label -> (parameter counts, seconds per iteration), one value per entry of `dims`;
@@ -117,4 +115,4 @@ def plot_cost_scaling(dims: ArrayLike, rows: dict[str, tuple[ArrayLike, ArrayLik
         ax.legend()
     axes[0, 0].set_title("model size")
     axes[0, 1].set_title("cost of one EM iteration (estimate)" + (f"\n{note}" if note else ""))
-    plt.show()
+    return fig

@@ -10,24 +10,26 @@ import matplotlib.pyplot as plt
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._style import CMAP_SIGNED, WIDTH, figure, patch_grid
+from ._style import CMAP_SIGNED, WIDTH, figure, patch_grid, tile
 
-__all__ = ["sorted_eigh", "eigen_sample", "dct_basis", "short_sci", "signed_tiles", "plot_eigenvectors", "plot_spectrum",
-           "plot_eigen_vs_dct", "plot_components", "plot_patch_sets"]
+__all__ = ["fix_signs", "sorted_eigh", "eigen_sample", "dct_basis", "short_sci", "signed_tiles",
+           "plot_eigenvectors", "plot_spectrum", "plot_eigen_vs_dct", "plot_components", "plot_patch_sets"]
+
+
+def fix_signs(vecs: ArrayLike) -> NDArray[np.float64]:
+    """The package's one eigenvector sign convention: each column of `vecs` (d, n) flipped so that
+    its largest-magnitude entry is positive, so pictures do not flip between runs or BLAS builds."""
+    vecs = np.asarray(vecs, dtype=np.float64)
+    idx = np.argmax(np.abs(vecs), axis=0)
+    return vecs * np.sign(vecs[idx, np.arange(vecs.shape[1])])
 
 
 def sorted_eigh(cov: ArrayLike) -> tuple[NDArray, NDArray]:
-    """Eigenvalues (d,) in decreasing order and the matching unit eigenvectors as columns (d, d).
-
-    Each eigenvector's sign is fixed so that its largest-magnitude entry is positive, so the
-    pictures do not flip between runs or BLAS builds.
-    """
+    """Eigenvalues (d,) in decreasing order and the matching unit eigenvectors as columns (d, d),
+    signs fixed by :func:`fix_signs`."""
     cov = np.asarray(cov, dtype=np.float64)
     vals, vecs = np.linalg.eigh(0.5 * (cov + cov.T))
-    vals, vecs = vals[::-1], vecs[:, ::-1]
-    idx = np.argmax(np.abs(vecs), axis=0)
-    vecs = vecs * np.sign(vecs[idx, np.arange(vecs.shape[1])])
-    return vals, vecs
+    return vals[::-1], fix_signs(vecs[:, ::-1])
 
 
 def eigen_sample(cov: ArrayLike, n: int, rng: np.random.Generator) -> NDArray[np.float64]:
@@ -68,19 +70,9 @@ def signed_tiles(vectors: ArrayLike, ncols: int, pad: int = 1, row_pad: int | No
 
     Each tile is divided by its own largest |value|, so every tile spans [-1, 1].  `pad`
     pixels separate columns and `row_pad` (default `pad`) rows, leaving room for labels.
+    (:func:`helpers.plots.tile` with ``normalise="signed"`` and a NaN fill.)
     """
-    row_pad = pad if row_pad is None else row_pad
-    V = np.asarray(vectors, dtype=np.float64)
-    n, dd = V.shape
-    s = int(round(np.sqrt(dd)))
-    scale = np.max(np.abs(V), axis=1, keepdims=True)
-    V = V / np.where(scale > 0, scale, 1.0)
-    nrows = -(-n // ncols)
-    out = np.full((nrows * (s + row_pad) - row_pad, ncols * (s + pad) - pad), np.nan)
-    for k in range(n):
-        r, c = divmod(k, ncols)
-        out[r * (s + row_pad): r * (s + row_pad) + s, c * (s + pad): c * (s + pad) + s] = V[k].reshape(s, s)
-    return out
+    return tile(vectors, ncols, pad=pad, row_pad=row_pad, normalise="signed", fill=np.nan)
 
 
 def plot_eigenvectors(ax, vecs: ArrayLike, vals: ArrayLike | None = None, *, ncols: int = 8,
@@ -130,7 +122,7 @@ def plot_spectrum(ax, vals: ArrayLike, *, label: str | None = None, title: str |
         ax.set_title(title)
 
 
-def plot_eigen_vs_dct(cov: ArrayLike, n: int = 32, *, ncols: int = 8) -> None:
+def plot_eigen_vs_dct(cov: ArrayLike, n: int = 32, *, ncols: int = 8) -> plt.Figure:
     """Top-`n` eigenvectors of a patch covariance next to the DCT basis ordered by the variance
     the same covariance gives each DCT basis image (d = 64 for 8×8 patches)."""
     cov = np.asarray(cov, dtype=np.float64)
@@ -144,11 +136,11 @@ def plot_eigen_vs_dct(cov: ArrayLike, n: int = 32, *, ncols: int = 8) -> None:
                       title=f"eigenvectors of Σ (top {n}, λ below)")
     plot_eigenvectors(axes[0, 1], B[order].T, var[order], ncols=ncols,
                       title=f"DCT basis, sorted by variance (top {n})")
-    plt.show()
+    return fig
 
 
 def plot_components(gmm, ks: ArrayLike, *, n_vectors: int = 8, n_samples: int = 8,
-                    rng: np.random.Generator | None = None, sampler=None) -> None:
+                    rng: np.random.Generator | None = None, sampler=None) -> plt.Figure:
     """One row per component k in `ks`: its top eigenvectors (signed) and samples (grey).
 
     Samples are drawn from N(μ_k, Σ_k) as x = μ_k + V D^½ z with `rng` (seeded default), or as
@@ -170,17 +162,17 @@ def plot_components(gmm, ks: ArrayLike, *, n_vectors: int = 8, n_samples: int = 
         row[1].set_ylabel(f"pixel std\n{contrast:.3f}", rotation=0, ha="right", va="center")
     axes[0, 0].set_title(f"top {n_vectors} eigenvectors (λ below)")
     axes[0, 1].set_title(f"{n_samples} samples (one grey scale per row)")
-    plt.show()
+    return fig
 
 
-def plot_patch_sets(sets: dict[str, ArrayLike], *, ncols: int = 8, normalise: str = "each") -> None:
+def plot_patch_sets(sets: dict[str, ArrayLike], *, ncols: int = 8, normalise: str = "each") -> plt.Figure:
     """Side-by-side grids of flattened patches, one panel per entry of `sets` (title -> (n, d))."""
     n = max(len(np.asarray(p)) for p in sets.values())
     fig, axes = figure(len(sets), 1, width=WIDTH, aspect=(-(-n // ncols)) / ncols * 1.2)
     for ax, (name, patches) in zip(axes[0], sets.items()):
         patch_grid(ax, patches, ncols=ncols, title=name, normalise=normalise)
         _no_frame(ax)
-    plt.show()
+    return fig
 
 
 def _no_frame(ax) -> None:

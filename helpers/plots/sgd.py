@@ -72,14 +72,15 @@ def plot_path(ax, path: ArrayLike, *, label: str | None = None, color: str = "ta
         ax.scatter([where[0]], [where[1]], marker="X", s=90, color="tab:red", zorder=5, clip_on=False)
         ax.annotate(f"{'diverges: ' if diverged else ''}leaves the plot\nat step {t}", where,
                     xytext=(0.5, 0.06), textcoords="axes fraction", ha="center", fontsize=9,
-                    color="tab:red", bbox={"boxstyle": "round", "fc": "white", "ec": "none", "alpha": 0.85}, arrowprops={"arrowstyle": "->", "color": "tab:red", "lw": 0.8})
+                    color="tab:red", bbox={"boxstyle": "round", "fc": "white", "ec": "none", "alpha": 0.85},
+                    arrowprops={"arrowstyle": "->", "color": "tab:red", "lw": 0.8})
 
 
 def plot_paths(loss: Callable[[np.ndarray], np.ndarray], paths: Mapping[str, ArrayLike],
                extent: tuple[float, float, float, float], *, minimum: ArrayLike | None = None,
                suptitle: str | None = None, xlabel: str = r"$\theta_1$",
-               ylabel: str = r"$\theta_2$") -> None:
-    """One panel per path: the loss contours with that path, titled by its key."""
+               ylabel: str = r"$\theta_2$") -> plt.Figure:
+    """One panel per path: the loss contours with that path, titled by its key; returns the figure."""
     from ._style import figure
     fig, axes = figure(len(paths), aspect=1.0)
     for i, (ax, (title, path)) in enumerate(zip(axes[0], paths.items())):
@@ -88,7 +89,7 @@ def plot_paths(loss: Callable[[np.ndarray], np.ndarray], paths: Mapping[str, Arr
         plot_path(ax, path, color=PATH_COLORS[i % len(PATH_COLORS)])
     if suptitle:
         fig.suptitle(suptitle)
-    plt.show()
+    return fig
 
 
 def plot_loss_curves(ax, curves: Mapping[str, ArrayLike], *, x: Mapping[str, ArrayLike] | None = None,

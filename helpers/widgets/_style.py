@@ -118,35 +118,23 @@ def _png_with_note(fig: plt.Figure, note: str) -> bytes | None:
 def _capture_first_figure(update: Callable[..., None], note: str, store: dict) -> Callable[..., None]:
     """Wrap `update` so that its first call also saves its first new figure to ``store["png"]``.
 
-    The picture is taken before the figure is shown: `update` may call ``plt.show()`` itself,
-    which under the inline backend displays and closes the figure.
+    `update` draws and returns without ``plt.show()`` (no helper calls it): ``interactive_output``
+    shows the figure after `update` returns, so the picture is taken first.
     """
     @functools.wraps(update)
     def wrapped(**values: Any) -> None:
         if "png" in store:
             return update(**values)
         before = set(plt.get_fignums())
-        show = plt.show
-
-        def snapshot() -> None:
-            new = [n for n in plt.get_fignums() if n not in before]
-            if "png" in store or not new:
-                return
-            try:
-                store["png"] = _png_with_note(plt.figure(new[0]), note)
-            except Exception:  # noqa: BLE001 - the fallback picture must never break the demo
-                store["png"] = None
-
-        def show_after_snapshot(*args: Any, **kwargs: Any) -> None:
-            snapshot()
-            return show(*args, **kwargs)
-
-        plt.show = show_after_snapshot
         try:
             update(**values)
-            snapshot()
+            new = [n for n in plt.get_fignums() if n not in before]
+            if new:
+                try:
+                    store["png"] = _png_with_note(plt.figure(new[0]), note)
+                except Exception:  # noqa: BLE001 - the fallback picture must never break the demo
+                    store["png"] = None
         finally:
-            plt.show = show
             store.setdefault("png", None)
 
     return wrapped
@@ -156,7 +144,7 @@ def demo(update: Callable[..., None], controls: dict[str, w.ValueWidget], *, col
     """An interactive demo: sliders above a figure that `update(**values)` draws with matplotlib.
 
     `update` receives the controls' current values as keyword arguments and draws one figure
-    (``plt.subplots`` ... ; ``plt.show()`` optional).  Returns the widget; the notebook
+    (``plt.subplots`` ...) without calling ``plt.show()``: the output area shows it.  Returns the widget; the notebook
     displays it as the last expression of the cell.  Tag such cells ``nbval-ignore-output``.
     Where widgets cannot be drawn, the cell shows the figure at the default values with a note.
     """

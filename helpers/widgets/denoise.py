@@ -1,7 +1,6 @@
 """Interactive demo for the denoising notebook: EPLL at a noise level chosen with a slider."""
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -29,7 +28,6 @@ def sigma_demo(clean: ArrayLike, gmm, *, mode: str = "fast", seed: int = 0,
         show_image(axes[0, 1], np.clip(noisy, 0, 1), f"noisy, σ = {sigma255}/255\n"
                    f"PSNR {denoise.psnr(clean, noisy):.2f} dB")
         show_image(axes[0, 2], estimate, f"EPLL ({mode})\nPSNR {denoise.psnr(clean, estimate):.2f} dB")
-        plt.show()
 
     slider = int_slider("noise σ", value, *sigma_range, step=5, unit="grey levels of 255",
                         continuous_update=False)

@@ -45,7 +45,6 @@ def component_browser(gmm, *, n_vectors: int = 16, n_samples: int = 16, seed: in
             patch_grid(ax, X, ncols=4, normalise=norm, title=title)
             for side in ax.spines.values():
                 side.set_visible(False)
-        plt.show()
 
     slider = int_slider("component (rank by π)", 1, 1, gmm.n_components, continuous_update=False)
     return demo(update, {"rank": slider}, columns=1)

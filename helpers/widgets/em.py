@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Callable
 
-import matplotlib.pyplot as plt
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import xlogy
@@ -50,7 +49,6 @@ def em_stepper(X: ArrayLike, models: list[GMM], history: History, *, hard: bool 
                       title=rf"iteration t = {t}: $r$ under $\theta_{{t}}$, 2σ ellipses")
         plot_log_likelihood(axes[0, 1], ll, current=t,
                             title=f"mean log-likelihood {ll[t]:.4f} nats at t = {t}")
-        plt.show()
 
     controls = {"t": int_slider("EM iteration t", 0, 0, len(models) - 1, continuous_update=False)}
     return demo(draw, controls, columns=1)
@@ -92,7 +90,6 @@ def _elbo_gap_draw(x: float, r1: float, gmm: GMM = _GMM_1D) -> None:
     ax2.set_ylabel("nats")
     ax2.set_title(f"L = {L:.3f} ≤ log p(x) = {log_px:.3f}")
     ax2.legend(loc="lower center")
-    plt.show()
 
 
 def elbo_gap_demo():

@@ -2,7 +2,6 @@
 shape its density and its samples."""
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from ..plots import figure
@@ -26,7 +25,6 @@ def _draw(sigma1: float, sigma2: float, rho: float) -> None:
     plot_gaussian_2d(axes[0, 0], np.zeros(2), cov, samples, extent=_EXTENT,
                      title=(f"Σ = [[{cov[0, 0]:.2f}, {cov[0, 1]:.2f}], [{cov[1, 0]:.2f}, {cov[1, 1]:.2f}]]"
                             f"\nlog det Σ = {logdet:.2f}"))
-    plt.show()
 
 
 def gaussian_2d_demo():

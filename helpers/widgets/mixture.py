@@ -2,7 +2,6 @@
 mixture density, in 1-D and 2-D."""
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from ..plots import figure
@@ -36,7 +35,6 @@ def _draw(pi1: float, mu1: float, mu2: float, sigma1: float = 0.6, sigma2: float
                   colors=np.array([[1, 1, 1], [1, 0.6, 0.6]]))
     ax2.set_xlim(*_EXTENT[:2])
     ax2.set_ylim(*_EXTENT[2:])
-    plt.show()
 
 
 def mixture_shape_demo():

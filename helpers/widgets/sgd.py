@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import ipywidgets as w
-import matplotlib.pyplot as plt
 import numpy as np
 
 from ..plots import figure
@@ -64,7 +63,6 @@ def _draw(q, method: str, lr: float, beta: float, n_steps: int) -> None:
     plot_loss_curves(axes[0, 1], {f"{method}, β = {beta:.2f}": np.where(finite, losses, np.nan)},
                      xlabel="step t", ylabel=r"loss $J(\theta_t)$", logy=True, markers=False,
                      title=f"condition number κ = {q.condition:.0f}")
-    plt.show()
 
 
 def momentum_demo(condition: float = 100.0, n_steps: int = 150):
