@@ -186,7 +186,7 @@ def profile(path: Path, rev: str | None = "HEAD", timeout: float = 600.0) -> dic
             cells.append({"index": index, "wall": wall, "cpu": cpu, "peak": peak,
                           "growth": peak - rss0,
                           "output_bytes": len(json.dumps(cell.outputs).encode()),
-                          "first_line": cell.source.strip().splitlines()[0][:60] if cell.source.strip() else ""})
+                          "first_line": (cell.source.strip().splitlines() or [""])[0][:60].replace("`", "'")})
         wall, cpu = time.perf_counter() - wall0, meter.cpu() - cpu0
         exact = meter.exact
     finally:
@@ -221,7 +221,7 @@ def table(results: list[dict], margin: float, floor_mib: int) -> str:
     peak = max(r["peak"] for r in results)
     limit = recommended_limit(peak, margin, floor_mib)
     lines = ["\n".join(rows), "",
-             "Cell that grew the RSS most (if not the heaviest): " + "; ".join(
+             "Cell that grew the kernel's RSS most (cell numbers count every cell from 0): " + "; ".join(
                  f"`{r['notebook']}` cell {r['grower']['index']} +{mib(r['grower']['growth'])} MiB "
                  f"(`{r['grower']['first_line']}`)" for r in results),
              "",
