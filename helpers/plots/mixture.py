@@ -14,7 +14,7 @@ from matplotlib.patches import Ellipse
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import logsumexp
 
-from ..gaussian import log_pdf as gaussian_log_pdf
+from ..mixture import GMM
 
 __all__ = ["component_colors", "mixture_params", "grid_log_density", "plot_mixture_1d",
            "plot_density_2d", "covariance_ellipse", "plot_ellipses", "plot_samples", "count_modes_1d"]
@@ -38,9 +38,10 @@ def mixture_params(gmm=None, *, weights: ArrayLike | None = None, means: ArrayLi
 
 
 def _component_log_pdfs(X: NDArray, weights: NDArray, means: NDArray, covs: NDArray) -> NDArray:
-    """log π_k + log N(x_i; μ_k, Σ_k) for every point and component, (N, K)."""
-    return np.stack([np.log(w) + gaussian_log_pdf(X, m, c) if w > 0 else np.full(len(X), -np.inf)
-                     for w, m, c in zip(weights, means, covs)], axis=1)
+    """log π_k + log N(x_i; μ_k, Σ_k) for every point and component, (N, K): the package's one value
+    path for a GMM's component scores, :meth:`helpers.mixture.GMM.log_pdf_components` (a zero
+    weight gives -inf)."""
+    return GMM(weights, means, covs).log_pdf_components(X)
 
 
 def grid_log_density(gmm=None, *, extent: tuple[float, float, float, float], n: int = 150,
