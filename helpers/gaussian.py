@@ -23,7 +23,9 @@ def log_pdf_chol(X: NDArray, mean: NDArray, chol: NDArray) -> NDArray:
     """Log-density of rows of `X` (N, d) under N(mean, L Lᵀ) given the lower factor `chol` (d, d).
 
     No validation: the fast path for callers that have already checked their inputs.
-    Returns an (N,) array.
+    Returns an (N,) array.  One Gaussian, one triangular solve: the form notebook 01 teaches; a
+    mixture's component scores go through ``helpers.mixture.ComponentScorer`` instead (one GEMM for
+    all components), and ``tests/test_component_scores.py`` checks the two agree.
     """
     d = X.shape[1]
     z = linalg.solve_triangular(chol, (X - mean).T, lower=True, check_finite=False)  # (d, N)

@@ -47,7 +47,12 @@ def _woodbury_factor(W: NDArray, psi: NDArray) -> tuple[NDArray, float]:
 
 
 def _log_pdf_fast(X: NDArray, mean: NDArray, W: NDArray, psi: NDArray) -> NDArray:
-    """Woodbury log N(x_i; mean, W Wᵀ + diag psi) of rows of `X` (N, d), no validation; (N,)."""
+    """Woodbury log N(x_i; mean, W Wᵀ + diag psi) of rows of `X` (N, d), no validation; (N,).
+
+    One of the two Woodbury forms, kept on purpose: one component, through the l×l Cholesky
+    factor and a triangular solve, exactly as notebook 06's Exercise 6.5 derives it (it is that
+    exercise's reference).  :func:`_scores` is the other: all K components in two GEMMs, for EM.
+    ``tests/test_component_scores.py`` checks both against ``GMM.log_pdf_components``."""
     chol, logdet = _woodbury_factor(W, psi)
     scaled = (X - mean) / psi                                     # Ψ⁻¹ δ_i            (N, d)
     maha = np.einsum("ij,ij->i", scaled, X - mean)                # δᵀ Ψ⁻¹ δ            (N,)
@@ -153,18 +158,25 @@ class MFA:
         """The same distribution as a :class:`helpers.mixture.GMM` with full covariances."""
         return GMM(self.weights, self.means, self.covs)
 
+    def log_pdf_components(self, X: ArrayLike) -> NDArray[np.float64]:
+        """(N, K) log π_k + log N(x_i; μ_k, Σ_k) for rows of `X` (N, d), by Woodbury: the same
+        quantity as :meth:`helpers.mixture.GMM.log_pdf_components` (``to_gmm()``) in O(d·l)."""
+        X = as_data(X, "X", dim=self.dim)
+        return _component_log_pdf(X, self.means, self.loadings, self.noise) + np.log(self.weights)
+
     def component_log_pdf(self, X: ArrayLike) -> NDArray[np.float64]:
-        """(N, K) log N(x_i; μ_k, Σ_k) for rows of `X` (N, d), by Woodbury."""
+        """Deprecated (kept for notebook 06's checker): (N, K) log N(x_i; μ_k, Σ_k) *without* log π_k.
+        Use :meth:`log_pdf_components`, which has the meaning of the GMM method of that name."""
         X = as_data(X, "X", dim=self.dim)
         return _component_log_pdf(X, self.means, self.loadings, self.noise)
 
     def log_pdf(self, X: ArrayLike) -> NDArray[np.float64]:
         """(N,) log p(x_i) = log Σ_k π_k N(x_i; μ_k, Σ_k)."""
-        return logsumexp(self.component_log_pdf(X) + np.log(self.weights), axis=1)
+        return logsumexp(self.log_pdf_components(X), axis=1)
 
     def responsibilities(self, X: ArrayLike) -> NDArray[np.float64]:
         """(N, K) posterior p(z = k | x_i); rows sum to one."""
-        joint = self.component_log_pdf(X) + np.log(self.weights)
+        joint = self.log_pdf_components(X)
         return np.exp(joint - logsumexp(joint, axis=1, keepdims=True))
 
     def sample(self, n: int, rng: np.random.Generator) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
@@ -227,6 +239,9 @@ def _factor_maps(loadings: NDArray, noise: NDArray) -> tuple[NDArray, NDArray, N
 def _scores(X: NDArray, X2: NDArray, means: NDArray, loadings: NDArray, noise: NDArray,
             with_factors: bool = False) -> tuple[NDArray, NDArray | None, NDArray]:
     """(N, K) Woodbury log N(x_i; μ_k, Σ_k), no validation; `X2` is X * X.
+
+    The second Woodbury form (see :func:`_log_pdf_fast` for the first and why both exist): the
+    E step needs every component at BLAS-3 speed and, from the same product, X β_kᵀ for the M step.
 
     All components at once, two matrix products (BLAS-3), O(N·K·d·l):
     δᵀΨ⁻¹δ = x²·(1/ψ) − 2 x·(μ/ψ) + μ²·(1/ψ) and L⁻¹WᵀΨ⁻¹δ = G x − G μ.  With `with_factors`

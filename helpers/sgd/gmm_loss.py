@@ -55,7 +55,13 @@ def _component_factors(A: NDArray, eps: float) -> tuple[NDArray, NDArray]:
 
 def _gmm_log_joint(X: NDArray, log_pi: NDArray, means: NDArray, L: NDArray, P: NDArray
                    ) -> tuple[NDArray, NDArray]:
-    """(K, N) log π_k + log N(x_i; μ_k, Σ_k), and Z (K, N, d) with rows z_ik = L_k⁻¹(x_i − μ_k)."""
+    """(K, N) log π_k + log N(x_i; μ_k, Σ_k), and Z (K, N, d) with rows z_ik = L_k⁻¹(x_i − μ_k).
+
+    A specialisation of the one component-score path (``GMM.log_pdf_components``), kept because the
+    gradients need the whitened residuals Z themselves, not only their squared norms, and the
+    factors L_k, P_k = L_k⁻¹ come from the SGD parameters (A_k A_kᵀ + εI) at every step, where
+    building a validated GMM would cost more than the minibatch.  ``tests/test_component_scores.py``
+    checks it equals the common path."""
     d = X.shape[1]
     Z = (X[None, :, :] - means[:, None, :]) @ P.transpose(0, 2, 1)
     half_logdet = np.sum(np.log(np.diagonal(L, axis1=1, axis2=2)), axis=1)
