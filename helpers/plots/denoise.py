@@ -63,7 +63,7 @@ def plot_adapted_components(before, after, ks: Sequence[int], *, n_vectors: int 
     before-vector; the row label gives π_k before → after.  Returns the figure."""
     from .eigen import plot_eigenvectors, sorted_eigh
     ks = [int(k) for k in ks]
-    fig, axes = figure(2, len(ks), width=WIDTH, aspect=1.7 / n_vectors)
+    fig, axes = figure(2, len(ks), width=WIDTH, aspect=1.25 / n_vectors)
     for row, k in zip(axes, ks):
         vals0, vecs0 = sorted_eigh(np.asarray(before.covs[k], float))
         vals1, vecs1 = sorted_eigh(np.asarray(after.covs[k], float))
