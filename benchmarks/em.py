@@ -120,7 +120,7 @@ def memory(n: int, k: int, iters: int, dtype: str, threads: int | None) -> None:
     elapsed = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
     print(f"fit_em N={n}, K={k}, d=64, {iters} iterations, dtype={dtype}, "
-          f"chunk_size={em.default_chunk_size(k, 64)}: {elapsed:.1f} s "
+          f"chunk_size={em.default_chunk_size(k)}: {elapsed:.1f} s "
           f"({4.0 * n * k * 64 * 64 * iters / elapsed / 1e9:.1f} GFLOP/s incl. init)")
     print(f"data {X.nbytes / 2 ** 30:.2f} GiB; peak RSS after building the data {after_data:.2f} GiB; "
           f"peak RSS after the fit {peak:.2f} GiB; final mean LL {hist.log_likelihood[-1]:.4f}")

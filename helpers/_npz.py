@@ -2,7 +2,8 @@
 
 Each archive carries a tag entry naming what it holds (for example ``format =
 "helpers.mixture.GMM/1"``), so loading a foreign or damaged file fails with a ``ValueError``
-that starts with ``path`` and says what was wrong, instead of a confusing error later on.
+that starts with ``path`` and says what was wrong, instead of a confusing error later on.  A
+missing file raises ``FileNotFoundError`` (also starting with ``path``), as everywhere in helpers.
 """
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ def load_tagged(path: str | PathLike, tag_key: str, tag: str, names: tuple[str, 
     """Read the arrays `names` from an archive written by :func:`save_tagged` with `tag`.
 
     `what` completes the message "not a saved <what>" for a file with another or no tag.
-    Raises ``ValueError("path: ...")`` for a missing, damaged, pickled or foreign file.
+    Raises ``FileNotFoundError("path: ...")`` for a missing file and ``ValueError("path: ...")``
+    for a damaged, pickled or foreign one.
     """
     try:
         f = np.load(path, allow_pickle=False)
@@ -38,7 +40,7 @@ def load_tagged(path: str | PathLike, tag_key: str, tag: str, names: tuple[str, 
                 raise ValueError(f"missing entries {sorted(missing)} (found {sorted(f.files)})")
             return {k: f[k] for k in names}
     except FileNotFoundError:
-        raise ValueError(f"path: no such file {str(path)!r}") from None
+        raise FileNotFoundError(f"path: no such file {str(path)!r}") from None
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as err:
         if "pickle" in str(err):  # numpy's message for bytes that are neither .npy nor .npz
             err = ValueError("not an .npz archive")

@@ -32,7 +32,7 @@ def load_digits(path: str | Path | None = None) -> tuple[NDArray[np.uint8], NDAr
     """
     path = _data.path("digits", "digits.csv.gz") if path is None else Path(path)
     if not path.is_file():
-        raise ValueError(f"path: no digits file at {path} (run scripts/make_digits.py)")
+        raise FileNotFoundError(f"path: no digits file at {path} (run scripts/make_digits.py)")
     try:
         table = np.loadtxt(path, delimiter=",", dtype=np.int64, ndmin=2)
     except ValueError as err:

@@ -46,8 +46,11 @@ Callback = Callable[[int, GMM, "History"], object]
 RESP_FLOOR = 1e-30
 
 
-def default_chunk_size(n_components: int, dim: int) -> int:
-    """Rows per chunk: 4096, fewer when K·d is large so a chunk's (rows, K) arrays stay ~8 MB."""
+def default_chunk_size(n_components: int) -> int:
+    """Rows per chunk: 4096, fewer (at least 256) when K > 256, so a chunk's (rows, K) arrays of log
+    densities and responsibilities stay at most 2**20 numbers (8 MB in float64).  The dimension d
+    does not enter: the chunk itself is rows·d numbers (2 MB at d = 64, 32 MB at d = 1024), and the
+    scorer's work buffer is rows × ~1024 whatever d."""
     return int(np.clip(2 ** 20 // max(1, n_components), 256, 4096))
 
 
@@ -316,7 +319,7 @@ def _fit(X: ArrayLike, n_components: int, *, hard: bool, max_iter: int, tol: flo
     K, max_iter, tol, rng = check_fit_args(N, n_components, max_iter, tol, rng, callback)
     reg_covar = nonnegative_float(reg_covar, "reg_covar")
     dt = _check_dtype(dtype)
-    chunk = default_chunk_size(K, d) if chunk_size is None else positive_int(chunk_size, "chunk_size")
+    chunk = default_chunk_size(K) if chunk_size is None else positive_int(chunk_size, "chunk_size")
     shift = np.mean(X, axis=0, dtype=np.float64)
     gmm = _initial_gmm(X, K, init, rng, shift, reg_covar, dt, chunk)
     steps = _GMMSteps(X, shift, dt, chunk, hard, reg_covar)
@@ -416,7 +419,7 @@ def m_step(X: ArrayLike, resp: ArrayLike, reg_covar: float = 1e-6) -> GMM:
     X = np.asarray(X, dtype=np.float64)
     means = (resp.T @ X) / nk[:, None]
     st = _Stats(means)  # second moments about the new means: exact, nothing to cancel
-    chunk = default_chunk_size(resp.shape[1], X.shape[1])
+    chunk = default_chunk_size(resp.shape[1])
     for i in range(0, X.shape[0], chunk):
         st.add(X[i:i + chunk], resp[i:i + chunk])
     st.n = X.shape[0]

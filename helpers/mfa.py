@@ -205,7 +205,8 @@ class MFA:
     def load(cls, path: str | Path) -> "MFA":
         """Read a model written by :meth:`save` (``allow_pickle=False``).
 
-        A missing, damaged or foreign file raises ``ValueError`` starting with ``path``.
+        A missing file raises ``FileNotFoundError``, a damaged or foreign one ``ValueError``; both
+        messages start with ``path``.
         """
         return cls(**load_tagged(path, "kind", _KIND, ("weights", "means", "loadings", "noise"), "MFA"))
 

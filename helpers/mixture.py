@@ -271,7 +271,8 @@ class GMM:
     def load(cls, path: str | PathLike) -> "GMM":
         """Read a GMM written by :meth:`save` (``allow_pickle=False``).
 
-        A missing, damaged or foreign file raises ``ValueError`` starting with ``path``.
+        A missing file raises ``FileNotFoundError``, a damaged or foreign one ``ValueError``; both
+        messages start with ``path``.
         """
         return cls(**load_tagged(path, "format", FORMAT, ("weights", "means", "covs"), "GMM"))
 

@@ -32,7 +32,7 @@ def test_matches_scikit_learn():
 
 
 def test_bad_path_and_foreign_file(tmp_path):
-    with pytest.raises(ValueError, match="^path: no digits file"):
+    with pytest.raises(FileNotFoundError, match="^path: no digits file"):
         digits.load_digits(tmp_path / "missing.csv.gz")
     bad = tmp_path / "bad.csv"
     bad.write_text("1,2,3\n4,5,6\n", encoding="utf-8")

@@ -142,7 +142,7 @@ def test_save_load_roundtrip_and_foreign_file(tmp_path):
     (tmp_path / "junk.npz").write_bytes(b"not a zip file")
     with pytest.raises(ValueError, match="^path: .*not an .npz archive"):
         mfa.MFA.load(tmp_path / "junk.npz")
-    with pytest.raises(ValueError, match="^path: no such file"):
+    with pytest.raises(FileNotFoundError, match="^path: no such file"):
         mfa.MFA.load(tmp_path / "missing.npz")
 
 
