@@ -35,7 +35,7 @@ from .mixture import GMM
 
 __all__ = ["MFA", "History", "fit_mfa", "log_pdf_woodbury", "parameter_count", "flops_per_iteration"]
 
-_KIND = "mixture-of-factor-analyzers"
+FORMAT = "helpers.mfa.MFA/1"   # the tag entry "format", as helpers.mixture.GMM files carry
 
 
 # ----------------------------------------------------------------------------- densities
@@ -198,7 +198,7 @@ class MFA:
 
     def save(self, path: str | Path) -> None:
         """Write the model to a ``.npz`` file (no pickles)."""
-        save_tagged(path, "kind", _KIND, weights=self.weights, means=self.means,
+        save_tagged(path, "format", FORMAT, weights=self.weights, means=self.means,
                     loadings=self.loadings, noise=self.noise)
 
     @classmethod
@@ -208,7 +208,7 @@ class MFA:
         A missing file raises ``FileNotFoundError``, a damaged or foreign one ``ValueError``; both
         messages start with ``path``.
         """
-        return cls(**load_tagged(path, "kind", _KIND, ("weights", "means", "loadings", "noise"), "MFA"))
+        return cls(**load_tagged(path, "format", FORMAT, ("weights", "means", "loadings", "noise"), "MFA"))
 
 
 def _inverse_factor(M: NDArray) -> NDArray:
@@ -421,8 +421,9 @@ def fit_mfa(X: ArrayLike, n_components: int, n_factors: int, *, max_iter: int = 
     tol : stop when |ℓ_t − ℓ_{t−1}| < tol·|ℓ_t| for the mean log-likelihood ℓ (as ``fit_em``);
         0 runs exactly `max_iter` iterations.
     reg_covar : floor (> 0) of every noise variance ψ_kj, so Σ_k stays positive definite when a
-        pixel never varies (``fit_em`` adds it to the diagonal instead; both keep every
-        variance >= reg_covar).
+        pixel never varies.  ``fit_em`` adds it to the diagonal instead; the meaning is the same
+        in both: every eigenvalue of every Σ_k is at least reg_covar (here because W_k W_kᵀ is
+        positive semi-definite and Ψ_k >= reg_covar).
     init : 'kmeans++' (default; k-means++ seeds as ``fit_em``), 'random' (K distinct data
         points), a (K, d) array of initial means, a GMM (its top-l eigenvectors, O(K·d³)) or an
         MFA used as is.  From means: nearest-mean clusters, then probabilistic PCA of each.
