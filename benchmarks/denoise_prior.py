@@ -158,7 +158,7 @@ def extended_prior(gmm, y: np.ndarray, sigma: float, n_extra: int, extra_iters: 
     """The adapted prior plus an image-specific component set (a mixed internal/external prior).
 
     After the default adaptation, the 250·`n_extra` noisy patches it explains worst are clustered by
-    k-means (10 Lloyd steps) into `n_extra` groups; each group of at least d patches becomes a new
+    k-means (10 Lloyd steps) into `n_extra` groups; each group of at least 2d patches becomes a new
     component (mean, covariance minus σ²I with eigenvalues clipped at 1e-6, weight = its share of the
     patches), the universal weights are scaled down to make room, and `extra_iters` more noise-aware
     MAP-EM iterations (τ toward this extended model) run on all components.  Returns (model, K added)."""
@@ -183,7 +183,7 @@ def extended_prior(gmm, y: np.ndarray, sigma: float, n_extra: int, extra_iters: 
     new_mu, new_cov, new_w = [], [], []
     for c in range(n_extra):
         X = Yw[lab == c]
-        if len(X) < d:
+        if len(X) < 2 * d:
             continue
         S = np.cov(X.T, bias=True) - s2 * np.eye(d)
         lam, V = np.linalg.eigh(0.5 * (S + S.T))
