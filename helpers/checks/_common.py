@@ -12,7 +12,8 @@
     confused by a mutated input;
   - turns any other exception into a clear failure.
 * :func:`expect_shape`, :func:`expect_finite`, :func:`expect_close`, :func:`rel_error`: comparisons with
-  messages that say *what* differs (shape, NaN, value), with a float32 tolerance for float32 answers.
+  messages that say *what* differs (shape, NaN, value), with a float32 tolerance for float32 answers;
+  :func:`precision_hint` names a float64 answer that is off only by float32 rounding.
 * :func:`student_or_reference`: the rung-(b) fallback. The notebook's later cells run on the student's
   function if it is implemented and passes its check; otherwise on the reference, saying so in one line.
 * :func:`passed`: the ✓ line a student sees when an exercise is right.
