@@ -4,7 +4,8 @@
 The specialisations and why they exist (each says so in its docstring):
 
 * ``gaussian.log_pdf_chol``: one Gaussian, one triangular solve (notebook 01's form);
-* ``sgd.gmm_loss._gmm_log_joint``: also returns the whitened residuals the gradients need;
+* ``sgd.gmm_loss._gmm_log_joint`` and ``sgd.gaussian_loss._gaussian_nll_grad``: also keep the
+  whitened residuals / solves the gradients need;
 * ``mfa._log_pdf_fast`` (``mfa.log_pdf_woodbury``) and ``mfa._scores`` (``MFA.log_pdf_components``):
   the one-component and the all-components Woodbury forms, O(d·l) per point;
 * ``plots.mixture._component_log_pdfs`` goes through the common path itself.
@@ -88,3 +89,14 @@ def test_plots_grid_scores_are_the_common_path():
     gmm, X = _problem(2, seed=4)
     np.testing.assert_array_equal(_component_log_pdfs(X, gmm.weights, gmm.means, gmm.covs),
                                   gmm.log_pdf_components(X))
+
+
+def test_sgd_gaussian_nll_equals_the_common_path():
+    rng = np.random.default_rng(5)
+    d, eps = 12, 1e-3
+    A, mu = rng.standard_normal((d, d)) / np.sqrt(d), rng.standard_normal(d)
+    X = rng.standard_normal((80, d))
+    cov = A @ A.T + eps * np.eye(d)
+    want = -GMM(np.ones(1), mu[None], cov[None]).log_pdf(X).mean()
+    np.testing.assert_allclose(sgd.gaussian_nll(X, mu, A, eps), want, rtol=1e-12)
+    np.testing.assert_allclose(sgd.gaussian_nll_and_grad(X, mu, A, eps)[0], want, rtol=1e-12)

@@ -27,7 +27,11 @@ __all__ = ["gaussian_nll", "gaussian_nll_and_grad", "fit_gaussian_sgd"]
 
 def _gaussian_nll_grad(X: NDArray, mu: NDArray, A: NDArray, eps: float,
                        need_grad: bool = True) -> tuple[float, Params]:
-    """Unvalidated core of :func:`gaussian_nll_and_grad`."""
+    """Unvalidated core of :func:`gaussian_nll_and_grad`.
+
+    Its log-density is a specialisation of :func:`helpers.gaussian.log_pdf_chol`, kept because the
+    gradient needs the solves L⁻¹D and Σ⁻¹D themselves; ``tests/test_component_scores.py`` checks
+    the NLL equals the common path."""
     N, d = X.shape
     cov = A @ A.T + eps * np.eye(d)
     L = linalg.cholesky(cov, lower=True, check_finite=False)
