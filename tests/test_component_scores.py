@@ -100,3 +100,15 @@ def test_sgd_gaussian_nll_equals_the_common_path():
     want = -GMM(np.ones(1), mu[None], cov[None]).log_pdf(X).mean()
     np.testing.assert_allclose(sgd.gaussian_nll(X, mu, A, eps), want, rtol=1e-12)
     np.testing.assert_allclose(sgd.gaussian_nll_and_grad(X, mu, A, eps)[0], want, rtol=1e-12)
+
+
+def test_em_elbo_from_statistics_equals_the_elbo_from_scores():
+    """History.elbo[t] (from sufficient statistics) = mean L(r_t, θ_{t+1}) computed point by point."""
+    from helpers import em
+    gmm, X = _problem(5, seed=6, offset=20.0)
+    X = np.concatenate([X, gmm.sample(400, np.random.default_rng(7))[0]])
+    models = []
+    _, h = em.fit_em(X, 3, max_iter=3, tol=0.0, callback=lambda t, g, hist: models.append(g))
+    for t in range(3):
+        r, _ = em.e_step(X, models[t])
+        np.testing.assert_allclose(h.elbo[t], em.elbo(X, r, models[t + 1]).mean(), rtol=1e-10)
