@@ -287,8 +287,11 @@ def _epoch_variant(kind):
         stop = N - N % batch_size if kind == "drop last" else N
         params, velocity = dict(params), dict(velocity)
         start_params = dict(params)
-        for t, s in enumerate(range(0, stop, batch_size)):
-            rows = X if kind == "full batch" else X[order[s:s + batch_size]]
+        batches = [order[s:s + batch_size] for s in range(0, stop, batch_size)]
+        if kind == "array_split":                          # balanced sizes instead of batch_size rows
+            batches = np.array_split(order, len(batches))
+        for t, idx in enumerate(batches):
+            rows = X if kind == "full batch" else X[idx]
             if kind == "new permutation":
                 rows = X[rng.permutation(N)[:batch_size]]
             grads = grad_fn(start_params if kind == "stale" else params, rows)
@@ -311,6 +314,7 @@ EPOCH_MISTAKES = {
     "one lr": "learning rate lrs[t]",
     "reset": "never reset it",
     "old velocity out": "the returned velocity",
+    "array_split": "rows, expected",
 }
 
 

@@ -277,6 +277,9 @@ def _diagnose_batches(calls, X, order, B) -> str | None:
         rows = np.concatenate(batches)
         if len(rows) != N or len(np.unique(rows, axis=0)) != N:
             return "every row of X must appear exactly once per epoch (cut ONE permutation into batches)"
+        if len(b) != len(want):
+            return (f"minibatch {t} has {len(b)} rows, expected {len(want)}: every minibatch but the last has "
+                    "exactly batch_size rows (order[t*B:(t+1)*B]); np.array_split balances the sizes instead")
         return (f"minibatch {t} is not rows order[{t * B}:{(t + 1) * B}] of order = rng.permutation(N): "
                 "draw the permutation once, at the start of the epoch, and use no other random numbers")
     return None
