@@ -208,7 +208,8 @@ def extra_report(counts: list[int]) -> int:
         clean = images.load(name)
         r, c = (clean.shape[0] - 256) // 2, (clean.shape[1] - 256) // 2
         clean = clean[r:r + 256, c:c + 256]
-        cases.append(("validation", name, clean, denoise.add_noise(clean, sigma, np.random.default_rng(500 + i)), counts))
+        noisy = denoise.add_noise(clean, sigma, np.random.default_rng(500 + i))
+        cases.append(("validation", name, clean, noisy, counts))
     for idx, name in enumerate(images.names("test")):
         clean = images.load(name)
         cases.append(("test", name, clean, table_bench.noisy_image(clean, SIGMA255, idx), counts[:1]))
@@ -236,7 +237,8 @@ def adapted_report() -> int:
     rows = {"BM3D": evaluate(None, lambda y: bm3d.bm3d(y, sigma_psd=sigma)),
             "EPLL, shipped prior": evaluate(shipped),
             f"EPLL, adapted (τ = {denoise.ADAPT_TAU:g}, {denoise.ADAPT_ITERS} iterations, stride "
-            f"{denoise.ADAPT_STRIDE}; the default)": evaluate(None, lambda y: denoise.epll(y, shipped, sigma, adapt=True))}
+            f"{denoise.ADAPT_STRIDE}; the default)": evaluate(
+                None, lambda y: denoise.epll(y, shipped, sigma, adapt=True))}
     for tau, iters in ((2.0, 8), (8.0, 16)):
         rows[f"EPLL, adapted, τ = {tau:g}, {iters} iterations (diagnostic)"] = evaluate(None, lambda y, t=tau, n=iters:
             denoise.epll(y, denoise.adapt_prior(shipped, y, sigma, tau=t, n_iter=n), sigma))

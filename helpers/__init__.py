@@ -12,4 +12,4 @@ Layers, lowest first: a module imports only from its own layer or the layers bel
 
 Import submodules explicitly, e.g. ``from helpers import gaussian``.
 """
-from ._course import VERSION as __version__  # noqa: E402  (the one place the version is set)
+from ._course import VERSION as __version__  # noqa: F401  (the one place the version is set)

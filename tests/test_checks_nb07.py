@@ -200,7 +200,8 @@ def test_the_two_reference_steps_are_helpers_denoise_epll():
     sigma = 25 / 255
     y = denoise.add_noise(clean, sigma, np.random.default_rng(0))
     rows, cols = patches.positions(y.shape, 8)
-    counts = np.outer(np.convolve(np.ones(y.shape[0] - 7), np.ones(8)), np.convolve(np.ones(y.shape[1] - 7), np.ones(8)))
+    counts = np.outer(np.convolve(np.ones(y.shape[0] - 7), np.ones(8)),
+                      np.convolve(np.ones(y.shape[1] - 7), np.ones(8)))
     x = y.copy()
     for beta in denoise.default_betas(sigma):
         P = patches.extract(x, 8)

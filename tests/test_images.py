@@ -123,7 +123,8 @@ def test_sample_patches_remove_dc_and_single_image():
      ValueError, r"^images\[0\]: contains NaN"),
     (lambda: images.sample_patches(np.zeros((10, 10)), 0, 10, np.random.default_rng(0)), ValueError, r"^size:"),
     (lambda: images.sample_patches(np.zeros((10, 10)), 4, 0, np.random.default_rng(0)), ValueError, r"^n:"),
-    (lambda: images.sample_patches(np.zeros((10, 10)), 4, 5, 0), ValueError, r"^rng: expected a numpy.random.Generator"),
+    (lambda: images.sample_patches(np.zeros((10, 10)), 4, 5, 0), ValueError,
+     r"^rng: expected a numpy.random.Generator"),
 ])
 def test_bad_input_raises_naming_the_argument(call, exc, match):
     with pytest.raises(exc, match=match):

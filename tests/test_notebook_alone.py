@@ -32,7 +32,8 @@ import pytest
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb")) + sorted((ROOT / "lectures").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = (sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+             + sorted((ROOT / "lectures").glob("[0-9][0-9]_*.ipynb")))
 # What a build reads, and the notebooks: one snapshot, so the wheel and the notebooks always match.
 SOURCES = ["helpers", "data", "binder", "pyproject.toml", "README.md", "LICENSE", "solutions", "lectures"]
 sys.path.insert(0, str(ROOT))
@@ -109,7 +110,8 @@ def kernel(work, venv, binder_install) -> Path:
 
 def test_wheel_holds_every_data_file_and_module(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    data = {f"helpers/data/{p.relative_to(ROOT / 'data').as_posix()}" for p in (ROOT / "data").rglob("*") if p.is_file()}
+    data = {f"helpers/data/{p.relative_to(ROOT / 'data').as_posix()}"
+            for p in (ROOT / "data").rglob("*") if p.is_file()}
     code = {p.relative_to(ROOT).as_posix() for p in (ROOT / "helpers").rglob("*.py") if "__pycache__" not in p.parts}
     assert data - names == set(), f"data missing from the wheel: {sorted(data - names)}"
     assert code - names == set(), f"modules missing from the wheel: {sorted(code - names)}"

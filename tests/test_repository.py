@@ -1,4 +1,7 @@
-"""Repository checks: generated lectures in sync, solutions executed, Makefile and CI (environment files: test_packaging.py)."""
+"""Repository checks: generated lectures in sync, solutions executed, Makefile and CI.
+
+(The environment files are checked in test_packaging.py.)
+"""
 from __future__ import annotations
 
 import re
