@@ -53,11 +53,13 @@ lint: install
 lectures: install
 	$(BIN)/python scripts/make_lectures.py
 	$(BIN)/python scripts/make_links.py
+	$(BIN)/python scripts/make_syllabus.py
 
 ## Fail if lectures/ (or the README's links) is out of date.
 check-lectures: install
 	$(BIN)/python scripts/make_lectures.py --check
 	$(BIN)/python scripts/make_links.py --check
+	$(BIN)/python scripts/make_syllabus.py --check
 
 ## Re-execute solution notebooks in place (NB=solutions/04_em.ipynb for one), then regenerate lectures.
 solutions: install
