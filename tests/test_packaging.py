@@ -49,6 +49,7 @@ CONDA_FORGE = {
     "pyyaml": "pyyaml",
     "playwright": "playwright-python",
     "nbclient": "nbclient",
+    "ruff": "ruff",
     "nbgrader": "nbgrader",
 }
 
