@@ -164,12 +164,6 @@ class MFA:
         X = as_data(X, "X", dim=self.dim)
         return _component_log_pdf(X, self.means, self.loadings, self.noise) + np.log(self.weights)
 
-    def component_log_pdf(self, X: ArrayLike) -> NDArray[np.float64]:
-        """Deprecated (kept for notebook 06's checker): (N, K) log N(x_i; μ_k, Σ_k) *without* log π_k.
-        Use :meth:`log_pdf_components`, which has the meaning of the GMM method of that name."""
-        X = as_data(X, "X", dim=self.dim)
-        return _component_log_pdf(X, self.means, self.loadings, self.noise)
-
     def log_pdf(self, X: ArrayLike) -> NDArray[np.float64]:
         """(N,) log p(x_i) = log Σ_k π_k N(x_i; μ_k, Σ_k)."""
         return logsumexp(self.log_pdf_components(X), axis=1)

@@ -30,7 +30,7 @@ def _references() -> list[Callable]:
     """The course's own implementations a student answer must not call."""
     from .. import gaussian, mfa
     refs = [gaussian.sample, gaussian.log_pdf, mfa.log_pdf_woodbury, mfa.MFA.log_pdf,
-            mfa.MFA.component_log_pdf, mfa.MFA.sample, mfa._woodbury_factor, mfa._log_pdf_fast]
+            mfa.MFA.log_pdf_components, mfa.MFA.sample, mfa._woodbury_factor, mfa._log_pdf_fast]
     eigen = sys.modules.get("helpers.plots.eigen")     # only if the notebook loaded the plots
     return refs + ([eigen.eigen_sample] if eigen is not None else [])
 
