@@ -52,6 +52,8 @@ class Momentum(GradientDescent):
     out gradients that flip sign (oscillations across a narrow valley).
     """
 
+    _update = staticmethod(momentum_update)  # one parameter's step; Nesterov swaps in its own
+
     def __init__(self, lr: float, beta: float = DEFAULT_BETA) -> None:
         super().__init__(lr)
         self.beta = _check_beta(beta)
@@ -62,8 +64,7 @@ class Momentum(GradientDescent):
             self.velocity = {k: np.zeros_like(v) for k, v in params.items()}
         new: Params = {}
         for k, theta in params.items():
-            new[k], self.velocity[k] = momentum_update(theta, self.velocity[k], grads[k],
-                                                       self.lr, self.beta)
+            new[k], self.velocity[k] = self._update(theta, self.velocity[k], grads[k], self.lr, self.beta)
         return new
 
     def reset(self) -> None:
@@ -93,14 +94,7 @@ class Nesterov(Momentum):
     the current parameters, as for the other optimisers.
     """
 
-    def step(self, params: Params, grads: Params) -> Params:
-        if self.velocity is None:
-            self.velocity = {k: np.zeros_like(v) for k, v in params.items()}
-        new: Params = {}
-        for k, theta in params.items():
-            new[k], self.velocity[k] = nesterov_update(theta, self.velocity[k], grads[k],
-                                                       self.lr, self.beta)
-        return new
+    _update = staticmethod(nesterov_update)
 
     def __repr__(self) -> str:
         return f"Nesterov(lr={self.lr:g}, beta={self.beta:g})"
