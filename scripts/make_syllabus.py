@@ -26,6 +26,12 @@ SECTION = re.compile(r"^##\s+(\d+)\.\s+(.*?)\s*\((core|bonus),\s*~(\d+)\s*min\)\
 EXERCISE = re.compile(r"^###\s+Exercise\s+(\d+\.\d+)\s*\((\d+)\s*points?(,\s*written)?\)\s*·\s*(\w+)", re.M)
 
 
+def title(path: Path) -> str:
+    """The notebook's title, e.g. "The EM algorithm for Gaussian mixtures" from "# 04 · The EM ..."."""
+    first = nbformat.read(path, as_version=4).cells[0].source.splitlines()[0]
+    return re.sub(r"^#\s*\d+\s*·\s*", "", first).strip()
+
+
 def parse(path: Path) -> tuple[list[tuple[str, str, str, int]], list[tuple[str, int, bool, str, str]]]:
     """(sections [(number, title, core|bonus, minutes)], exercises [(N.M, points, written, kind, section)])."""
     sections, exercises, current = [], [], ""
@@ -42,7 +48,8 @@ def parse(path: Path) -> tuple[list[tuple[str, str, str, int]], list[tuple[str, 
 
 
 def block(paths: list[Path]) -> str:
-    summary = ["| notebook | core min | bonus min | points (auto + written) |", "|---|---|---|---|"]
+    summary = ["| notebook | lecture topics | core min | bonus min | points (auto + written) |",
+               "|---|---|---|---|---|"]
     detail = ["| exercise | points | kind | graded | section |", "|---|---|---|---|---|"]
     totals = [0, 0, 0, 0]
     for path in paths:
@@ -52,13 +59,13 @@ def block(paths: list[Path]) -> str:
         bonus = sum(m for *_, k, m in sections if k == "bonus")
         auto = sum(p for _, p, w, *_ in exercises if not w)
         written = sum(p for _, p, w, *_ in exercises if w)
-        summary.append(f"| `{path.stem}` | {core} | {bonus} | {auto + written} ({auto} + {written}) |")
+        summary.append(f"| `{path.stem}` | {title(path)} | {core} | {bonus} | {auto + written} ({auto} + {written}) |")
         totals = [totals[0] + core, totals[1] + bonus, totals[2] + auto, totals[3] + written]
         for number, points, written_, kind, section in exercises:
             detail.append(f"| {number} | {points} | {kind} | {'by hand (rubric)' if written_ else 'check cell'} "
                           f"| {path.stem[:2]} §{section} ({weight.get(section, '?')}) |")
     core, bonus, auto, written = totals
-    summary.append(f"| **all** | **{core}** (≈ {core / 60:.1f} h) | **{bonus}** | **{auto + written}** "
+    summary.append(f"| **all** | | **{core}** (≈ {core / 60:.1f} h) | **{bonus}** | **{auto + written}** "
                    f"({auto} + {written}) |")
     return "\n".join([START, *summary, "", "<details><summary>Every exercise</summary>", "", *detail, "",
                       "</details>", END])
