@@ -58,7 +58,7 @@ def plot_psnr_curves(ax, curves: Mapping[str, Sequence[float]], *, noisy_psnr: f
 
 
 def plot_adapted_components(before, after, ks: Sequence[int], *, n_vectors: int = 6) -> plt.Figure:
-    """One row per component k in `ks`: its top eigenvectors (signed tiles, λ below) in the model
+    """One row per component k in `ks`: its top eigenvectors (signed tiles, eigenvalues below) in the model
     `before` (left) and `after` adaptation (right), each after-vector's sign matched to its
     before-vector; the row label gives π_k before → after.  Returns the figure."""
     from .eigen import plot_eigenvectors, sorted_eigh
@@ -72,6 +72,6 @@ def plot_adapted_components(before, after, ks: Sequence[int], *, n_vectors: int 
         plot_eigenvectors(row[1], vecs1[:, :n_vectors], vals1[:n_vectors], ncols=n_vectors)
         row[0].set_ylabel(f"k = {k}\nπ {float(before.weights[k]):.4f}\n→ {float(after.weights[k]):.4f}",
                           rotation=0, ha="right", va="center", fontsize=9)
-    axes[0, 0].set_title(f"shipped prior: top {n_vectors} eigenvectors (λ below)", fontsize=10)
+    axes[0, 0].set_title(f"shipped prior: top {n_vectors} eigenvectors (eigenvalues below)", fontsize=10)
     axes[0, 1].set_title("adapted to the noisy image", fontsize=10)
     return fig
