@@ -155,9 +155,8 @@ def test_marking_makes_written_answers_manually_graded():
 
 # --- grading: nbgrader's own autograde on an untouched, a fully solved and a one-exercise submission ---
 
-def _exercises(nb: nbformat.NotebookNode) -> dict[str, float]:
-    """Autograded exercises of a solution notebook: {"exN_M": points of its check cells}."""
-    marked = nbgrader_source.mark(nb)
+def _exercises(marked: nbformat.NotebookNode) -> dict[str, float]:
+    """Autograded exercises of a marked solution notebook: {"exN_M": points of its check cells}."""
     out: dict[str, float] = {}
     for cell in marked.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -167,10 +166,9 @@ def _exercises(nb: nbformat.NotebookNode) -> dict[str, float]:
     return out
 
 
-def _solve(release: nbformat.NotebookNode, solution: nbformat.NotebookNode, exercises: set[str]):
-    """The released notebook with the answer cells of `exercises` filled in from the solution, as a
-    student who solved exactly those would submit it."""
-    marked = nbgrader_source.mark(solution)
+def _solve(release: nbformat.NotebookNode, marked: nbformat.NotebookNode, exercises: set[str]):
+    """The released notebook with the answer cells of `exercises` filled in from the (marked) solution,
+    as a student who solved exactly those would submit it."""
     answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in marked.cells
                if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
     nb = nbformat.from_dict(release)
@@ -181,8 +179,10 @@ def _solve(release: nbformat.NotebookNode, solution: nbformat.NotebookNode, exer
     return nb
 
 
-def _autograde_scores(tmp_path, monkeypatch, path: Path) -> dict[str, tuple[float, float]]:
-    """{submission: (autograded score, max autograded score)} from `nbgrader autograde`."""
+def _autograde_scores(tmp_path, monkeypatch, path: Path) -> tuple[dict[str, tuple[float, float]],
+                                                                   dict[str, float], str]:
+    """({submission: (autograded score, max autograded score)} from `nbgrader autograde`,
+    the autograded exercises with their points, the exercise solved alone)."""
     from nbgrader.api import Gradebook
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
@@ -199,11 +199,11 @@ def _autograde_scores(tmp_path, monkeypatch, path: Path) -> dict[str, tuple[floa
     api = NbGraderAPI(CourseDirectory(config=config), config=config)
     assert api.generate_assignment(path.stem)["success"]
     release = nbformat.read(tmp_path / "release" / path.stem / path.name, as_version=4)
-    solution = nbformat.read(path, as_version=4)
-    exercises = _exercises(solution)
+    marked = nbgrader_source.mark(nbformat.read(path, as_version=4))
+    exercises = _exercises(marked)
     first = sorted(exercises)[0]
-    submissions = {"untouched": release, "solved": _solve(release, solution, set(exercises)),
-                   f"only_{first}": _solve(release, solution, {first})}
+    submissions = {"untouched": release, "solved": _solve(release, marked, set(exercises)),
+                   f"only_{first}": _solve(release, marked, {first})}
     scores = {}
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
         for student in submissions:
