@@ -61,7 +61,7 @@ from ._validation import as_float_array, as_rng, positive_float, positive_int
 
 __all__ = ["add_noise", "psnr", "default_betas", "patch_log_density", "patch_log_density_grad",
            "epll_energy", "epll", "epll_gradient_descent", "wiener_single_gaussian", "adapt_prior",
-           "FAST_STRIDE", "ADAPT_TAU", "ADAPT_ITERS", "ADAPT_STRIDE"]
+           "FAST_STRIDE", "ADAPT_TAU", "ADAPT_ITERS", "ADAPT_STRIDE", "READAPT_NOISE", "READAPT_ITERS"]
 
 BETA_FACTORS = (1.0, 4.0, 8.0, 16.0, 32.0)   # Zoran & Weiss: β = (1/σ²)·[1, 4, 8, 16, 32]
 FAST_STRIDE = 3            # fast mode: patch grid step (about 1/stride² of the patches)
@@ -127,15 +127,15 @@ def _image(image: ArrayLike, name: str, min_side: int = 1) -> NDArray[np.float64
     return arr
 
 
-def _model(gmm: object, patch_size: int) -> tuple[NDArray, NDArray, NDArray]:
+def _model(gmm: object, patch_size: int, name: str = "gmm") -> tuple[NDArray, NDArray, NDArray]:
     """(weights (K,), means (K, d), covs (K, d, d)) as float64; d must be patch_size²."""
     try:
         w, mu, cov = (np.asarray(getattr(gmm, a), dtype=np.float64) for a in ("weights", "means", "covs"))
     except AttributeError:
-        raise ValueError(f"gmm: expected a GMM with weights, means and covs, got {type(gmm).__name__}") from None
+        raise ValueError(f"{name}: expected a GMM with weights, means and covs, got {type(gmm).__name__}") from None
     d = patch_size * patch_size
     if mu.ndim != 2 or mu.shape[1] != d or cov.shape != (len(w), d, d) or mu.shape[0] != len(w):
-        raise ValueError(f"gmm: a model of {patch_size}×{patch_size} patches needs means (K, {d}) and "
+        raise ValueError(f"{name}: a model of {patch_size}×{patch_size} patches needs means (K, {d}) and "
                          f"covs (K, {d}, {d}); got means {mu.shape}, covs {cov.shape}")
     return w, mu, cov
 
@@ -251,6 +251,13 @@ def _wiener(Z: NDArray, labels: NDArray, means: NDArray, gains: NDArray) -> NDAr
 ADAPT_TAU = 8.0       # relevance factor τ
 ADAPT_ITERS = 8       # MAP-EM iterations
 ADAPT_STRIDE = 2      # adaptation uses the patches on a grid of this step
+# Re-adaptation (epll(adapt=True), on by default): a fast-mode EPLL pass with the adapted prior gives a first
+# estimate x̂; its patches are treated as clean + N(0, READAPT_NOISE·σ²) and READAPT_ITERS more MAP-EM steps start
+# from the adapted model (still pulled toward the pretrained one).  Chosen on the same validation crops: σ²/8
+# against σ²/16 and σ²/4, 3 iterations against 5 (+0.006 dB for 0.7 s more); a fast first pass measured level with
+# an exact one.
+READAPT_NOISE = 1 / 8
+READAPT_ITERS = 3
 
 
 def _moments(Y: NDArray, table: tuple[NDArray, NDArray], chunk: int = CHUNK
@@ -320,7 +327,7 @@ def _map_step(spectra: _Spectra, prior: tuple[NDArray, NDArray, NDArray], Y: NDA
 
 def adapt_prior(gmm: PatchGMM, noisy: ArrayLike, sigma: float, *, tau: float = ADAPT_TAU,
                 n_iter: int = ADAPT_ITERS, stride: int = ADAPT_STRIDE, patch_size: int = 8,
-                dtype=np.float32, trace: list | None = None):
+                dtype=np.float32, trace: list | None = None, start: PatchGMM | None = None):
     """Adapt the patch prior `gmm` to the patches of the noisy image itself by MAP-EM.
 
     The observed DC-removed patches are y_i = x_i + n_i with n_i ~ N(0, σ² I): the E step scores
@@ -344,6 +351,8 @@ def adapt_prior(gmm: PatchGMM, noisy: ArrayLike, sigma: float, *, tau: float = A
         (sums across chunks in float64); float64 is the exact path.
     trace : if a list, the mean noisy-patch log-likelihood (1/N) Σ_i log p(y_i) under each
         E step's model is appended to it (non-decreasing in n_iter up to the prior's pull).
+    start : the model the EM iterations start from (default `gmm`), e.g. an already adapted one;
+        the MAP update still pulls toward `gmm`.  Same K and d as `gmm`.
 
     Returns
     -------
@@ -362,19 +371,23 @@ def adapt_prior(gmm: PatchGMM, noisy: ArrayLike, sigma: float, *, tau: float = A
     if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ValueError(f"dtype: expected float32 or float64, got {dtype!r}")
     prior = _model(gmm, patch_size)
+    if start is not None and _model(start, patch_size, "start")[0].shape != prior[0].shape:
+        raise ValueError(f"start: expected {len(prior[0])} components like gmm, got {len(start.weights)}")
     if np.isinf(tau):
         return gmm if isinstance(gmm, GMM) else GMM(*prior)
     rows, cols = patches.positions(y.shape, patch_size, stride)
     P = patches.extract_at(y, rows, cols, patch_size)
     return GMM(*_adapt(gmm, P - P.mean(axis=1, keepdims=True), sigma**2, tau, n_iter,
-                       patch_size, dtype, trace))
+                       patch_size, dtype, trace, start))
 
 
 def _adapt(gmm: PatchGMM, Y: NDArray, noise_var: float, tau: float, n_iter: int, patch_size: int,
-           dtype=np.float32, trace: list | None = None) -> tuple[NDArray, NDArray, NDArray]:
-    """`n_iter` MAP-EM steps on the patches `Y` (N, d) from `gmm`; (weights, means, covs)."""
+           dtype=np.float32, trace: list | None = None, start: PatchGMM | None = None
+           ) -> tuple[NDArray, NDArray, NDArray]:
+    """`n_iter` MAP-EM steps on the patches `Y` (N, d) from `start` (default `gmm`), pulled toward
+    `gmm`; returns (weights, means, covs)."""
     prior = _model(gmm, patch_size)
-    spectra = _Spectra.of(gmm, patch_size)
+    spectra = _Spectra.of(gmm if start is None else start, patch_size)
     for _ in range(n_iter):
         w, mu, cov, loglik = _map_step(spectra, prior, Y, noise_var, tau, dtype)
         if trace is not None:
@@ -395,8 +408,8 @@ class _Params:
 def epll(noisy: ArrayLike, gmm: PatchGMM, sigma: float, *, betas: ArrayLike | None = None,
          iters_per_beta: int = 1, mode: str = "exact", stride: int | None = None,
          patch_size: int = 8, rng: np.random.Generator | None = None,
-         callback: Callback | None = None, clip: bool = True, adapt: bool = False
-         ) -> NDArray[np.float64]:
+         callback: Callback | None = None, clip: bool = True, adapt: bool = False,
+         readapt: bool = True) -> NDArray[np.float64]:
     """Denoise `noisy` (H, W) with the GMM patch prior by half-quadratic splitting (EPLL).
 
     Parameters
@@ -417,6 +430,10 @@ def epll(noisy: ArrayLike, gmm: PatchGMM, sigma: float, *, betas: ArrayLike | No
     adapt : first adapt the prior to the noisy image's own patches by noise-aware MAP-EM
         (:func:`adapt_prior` with its defaults and the input σ; mode "fast" adapts on the
         patches of the fast grid if it is coarser), then run the unchanged HQS schedule.
+    readapt : with `adapt`, re-adapt once on a first estimate before the schedule: a mode
+        "fast" pass with the adapted prior gives x̂, whose patches are treated as clean +
+        N(0, ``READAPT_NOISE``·σ²) for ``READAPT_ITERS`` more MAP-EM steps from the adapted
+        model (toward `gmm`).  Ignored without `adapt`.
 
     Returns
     -------
@@ -436,8 +453,13 @@ def epll(noisy: ArrayLike, gmm: PatchGMM, sigma: float, *, betas: ArrayLike | No
         raise ValueError(f"stride: must be <= patch_size ({patch_size}) to cover every pixel, got {step}")
     rng = np.random.default_rng(0) if rng is None else as_rng(rng)
     if adapt:
-        spectra = _Spectra.of(adapt_prior(gmm, y, sigma, stride=max(step, ADAPT_STRIDE), patch_size=patch_size),
-                              patch_size)
+        grid = max(step, ADAPT_STRIDE)
+        model = adapt_prior(gmm, y, sigma, stride=grid, patch_size=patch_size)
+        if readapt:
+            first = epll(y, model, sigma, betas=betas, mode="fast", patch_size=patch_size, rng=rng)
+            model = adapt_prior(gmm, first, sigma * np.sqrt(READAPT_NOISE), n_iter=READAPT_ITERS, stride=grid,
+                                patch_size=patch_size, start=model)
+        spectra = _Spectra.of(model, patch_size)
 
     x = y.copy()
     rnd = 0

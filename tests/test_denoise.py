@@ -365,9 +365,34 @@ def test_epll_adapt_keyword_adapts_then_runs_the_same_schedule(small_gmm, camera
     y = denoise.add_noise(camera_crop, sigma, np.random.default_rng(3))
     for mode, stride in (("exact", denoise.ADAPT_STRIDE), ("fast", max(denoise.FAST_STRIDE, denoise.ADAPT_STRIDE))):
         adapted = denoise.adapt_prior(small_gmm, y, sigma, stride=stride)
-        np.testing.assert_array_equal(denoise.epll(y, small_gmm, sigma, mode=mode, adapt=True),
+        np.testing.assert_array_equal(denoise.epll(y, small_gmm, sigma, mode=mode, adapt=True, readapt=False),
                                       denoise.epll(y, adapted, sigma, mode=mode))
+        # re-adaptation: a fast pass with the adapted prior, then MAP-EM from it on that estimate's patches
+        rng = np.random.default_rng(0)
+        first = denoise.epll(y, adapted, sigma, mode="fast", rng=rng)
+        again = denoise.adapt_prior(small_gmm, first, sigma * np.sqrt(denoise.READAPT_NOISE), start=adapted,
+                                    n_iter=denoise.READAPT_ITERS, stride=stride)
+        np.testing.assert_array_equal(denoise.epll(y, small_gmm, sigma, mode=mode, adapt=True),
+                                      denoise.epll(y, again, sigma, mode=mode, rng=rng))
     np.testing.assert_array_equal(denoise.epll(y, small_gmm, sigma, adapt=False), denoise.epll(y, small_gmm, sigma))
+    np.testing.assert_array_equal(denoise.epll(y, small_gmm, sigma, readapt=False), denoise.epll(y, small_gmm, sigma))
+
+
+def test_adapt_prior_start_begins_em_there_and_pulls_toward_gmm():
+    """`start`: the E step and the posterior moments come from `start`, the MAP anchor stays `gmm`."""
+    rng = np.random.default_rng(7)
+    gmm, other = random_gmm(rng, 3, 4), random_gmm(rng, 3, 4)
+    noisy = denoise.add_noise(images.load("camera")[40:72, 100:132], 0.05, np.random.default_rng(1))
+    kw = dict(tau=5.0, n_iter=1, stride=1, patch_size=4, dtype=np.float64)
+    same = denoise.adapt_prior(gmm, noisy, 0.05, start=gmm, **kw)
+    plain = denoise.adapt_prior(gmm, noisy, 0.05, **kw)
+    np.testing.assert_array_equal(same.covs, plain.covs)
+    got = denoise.adapt_prior(gmm, noisy, 0.05, start=other, **kw)
+    Y = _dc_free_patches(noisy, 4)
+    want = denoise._map_step(denoise._Spectra.of(other, 4), denoise._model(gmm, 4), Y, 0.05**2, 5.0, np.float64)
+    for g, w in zip((got.weights, got.means, got.covs), want[:3]):
+        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-13)
+    assert not np.allclose(got.covs, plain.covs)
 
 
 @pytest.mark.parametrize("kwargs, name", [
@@ -384,6 +409,9 @@ def test_epll_adapt_keyword_adapts_then_runs_the_same_schedule(small_gmm, camera
     (dict(n_iter=0), "n_iter"),
     (dict(stride=9), "stride"),
     (dict(dtype=np.int32), "dtype"),
+    (dict(start="not a model"), "start"),
+    (dict(start=random_gmm(np.random.default_rng(0), 2, 4)), "start"),
+    (dict(start=random_gmm(np.random.default_rng(0), 3, 8)), "start"),
 ])
 def test_adapt_prior_rejects_bad_input_naming_the_argument(small_gmm, kwargs, name):
     args = dict(noisy=np.zeros((16, 16)), gmm=small_gmm, sigma=0.1)
