@@ -45,6 +45,13 @@ so each iteration costs about 1/stride² of an exact one and successive iteratio
 different patches.  With the default stride 3 (K = 200, 256×256, 2 cores) it measured 5-6×
 faster than exact mode and 0.04 dB lower in PSNR at σ = 25 (0.13 dB at σ = 50); see
 ``benchmarks/results/denoise.md``.
+
+Adapted prior (``adapt=True``): :func:`adapt_prior` first fits the pretrained GMM to the noisy
+image's own patches by noise-aware MAP-EM (E step under Σ_k + σ²I, M step with each clean
+patch's posterior mean and covariance, pulled toward the pretrained parameters by a relevance
+factor τ), then re-adapts once on a fast first estimate (``readapt``), then runs the schedule.
+Its settings were chosen on validation crops of training images
+(``benchmarks/results/denoise_adapt.md``).
 """
 from __future__ import annotations
 
@@ -253,9 +260,9 @@ ADAPT_ITERS = 8       # MAP-EM iterations
 ADAPT_STRIDE = 2      # adaptation uses the patches on a grid of this step
 # Re-adaptation (epll(adapt=True), on by default): a fast-mode EPLL pass with the adapted prior gives a first
 # estimate x̂; its patches are treated as clean + N(0, READAPT_NOISE·σ²) and READAPT_ITERS more MAP-EM steps start
-# from the adapted model (still pulled toward the pretrained one).  Chosen on the same validation crops: σ²/8
-# against σ²/16 and σ²/4, 3 iterations against 5 (+0.006 dB for 0.7 s more); a fast first pass measured level with
-# an exact one.
+# from the adapted model (still pulled toward the pretrained one).  Chosen on the same validation crops at σ = 25
+# (benchmarks/denoise.py --tune-readapt): σ²/8 gained +0.101 dB against +0.092 (σ²/16) and +0.097 (σ²/4); 5
+# iterations instead of 3 add 0.005 dB for about 0.7 s; a fast first pass gained as much as an exact one (+0.095).
 READAPT_NOISE = 1 / 8
 READAPT_ITERS = 3
 
