@@ -349,11 +349,10 @@ def tune_adapt(gmm, sigmas: tuple[int, ...], taus: tuple[float, ...], iters: tup
                 P = patches.extract_at(y, rows, cols, 8)
                 Y = P - P.mean(axis=1, keepdims=True)
                 for tau in taus:
-                    spectra = denoise._Spectra.of(gmm, 8)
+                    model = gmm
                     for it in range(1, max(iters) + 1):
-                        w, mu, cov, _ = denoise._map_step(spectra, prior, Y, sigma**2, tau, np.float32)
+                        w, mu, cov, _ = denoise._map_step(model, prior, Y, sigma**2, tau, np.float32)
                         model = denoise._Params(w, mu, cov)
-                        spectra = denoise._Spectra.of(model, 8)
                         if it in iters:
                             gain = denoise.psnr(clean, denoise.epll(y, model, sigma)) - base
                             gains.setdefault((tau, stride, it), []).append(gain)

@@ -185,14 +185,33 @@ class _Spectra:
         to square and sum; adapt_prior reuses the same features for its weighted moments.
         """
         var = self.eigvals + noise_var                              # (K, d)
-        A = self.matrices(1.0 / var)                                # precisions (K, d, d)
-        d = A.shape[1]
-        iu, ju = np.triu_indices(d)
-        quad = -0.5 * A[:, iu, ju] * np.where(iu == ju, 1.0, 2.0)   # zᵀAz over a ≤ b
-        b = np.einsum("kab,kb->ka", A, self.means)                  # A_k μ_k
-        c = (self.log_weights - 0.5 * (d * LOG_2PI + np.log(var).sum(1))
-             - 0.5 * np.einsum("ka,ka->k", b, self.means))
-        return np.concatenate([quad, b], axis=1).T.astype(dtype), c.astype(dtype)
+        return _table(self.log_weights, self.means, self.matrices(1.0 / var), np.log(var).sum(1), dtype)
+
+
+def _table(log_weights: NDArray, means: NDArray, A: NDArray, logdet: NDArray, dtype) -> tuple[NDArray, NDArray]:
+    """(W, c) of :meth:`_Spectra.score_table` from the precisions A_k = C_k⁻¹ (K, d, d) and log det C_k (K,)."""
+    d = A.shape[1]
+    iu, ju = np.triu_indices(d)
+    quad = -0.5 * A[:, iu, ju] * np.where(iu == ju, 1.0, 2.0)       # zᵀAz over a ≤ b
+    b = np.einsum("kab,kb->ka", A, means)                           # A_k μ_k
+    c = (log_weights - 0.5 * (d * LOG_2PI + logdet)
+         - 0.5 * np.einsum("ka,ka->k", b, means))
+    return np.concatenate([quad, b], axis=1).T.astype(dtype), c.astype(dtype)
+
+
+def _inflated(covs: NDArray, noise_var: float) -> tuple[NDArray, NDArray]:
+    """Precisions (Σ_k + s I)⁻¹ (K, d, d) and log det(Σ_k + s I) (K,) by Cholesky, s = `noise_var`.
+
+    For one noise level this is some 20× cheaper than an eigen-decomposition (adapt_prior needs a
+    single level per EM step; epll's five levels share one :class:`_Spectra`)."""
+    C = covs + noise_var * np.eye(covs.shape[1])
+    try:
+        L = np.linalg.cholesky(C)
+    except np.linalg.LinAlgError:
+        raise ValueError("gmm: a covariance plus the noise variance is not positive definite") from None
+    logdet = 2.0 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
+    A = np.linalg.inv(C)
+    return 0.5 * (A + np.swapaxes(A, 1, 2)), logdet
 
 
 def _features(Z: NDArray, out: NDArray | None = None) -> NDArray:
@@ -294,9 +313,9 @@ def _moments(Y: NDArray, table: tuple[NDArray, NDArray], chunk: int = CHUNK
     return counts, acc[len(iu):].T.copy(), second, loglik
 
 
-def _map_step(spectra: _Spectra, prior: tuple[NDArray, NDArray, NDArray], Y: NDArray,
+def _map_step(model: PatchGMM, prior: tuple[NDArray, NDArray, NDArray], Y: NDArray,
               noise_var: float, tau: float, dtype) -> tuple[NDArray, NDArray, NDArray, float]:
-    """One noise-aware MAP-EM step: (weights, means, covs) from the current model `spectra`.
+    """One noise-aware MAP-EM step: (weights, means, covs) from the current `model`.
 
     E step: r_ik ∝ π_k N(y_i; μ_k, Σ_k + s I), s = `noise_var`.  Under component k the clean
     patch x_i has the Gaussian posterior with mean b_ik = μ_k + G_k (y_i - μ_k) and covariance
@@ -312,13 +331,16 @@ def _map_step(spectra: _Spectra, prior: tuple[NDArray, NDArray, NDArray], Y: NDA
     S_k the scatter of the y_i about their weighted mean ȳ_k, so no per-patch b_ik is formed.
     """
     w0, mu0, cov0 = prior
-    counts, first, second, loglik = _moments(Y, spectra.score_table(noise_var, dtype=dtype))
-    lam = spectra.eigvals
-    G = spectra.matrices(lam / (lam + noise_var))                     # (K, d, d) symmetric
+    w, means, covs = (np.asarray(getattr(model, a), dtype=np.float64) for a in ("weights", "means", "covs"))
+    A, logdet = _inflated(covs, noise_var)
+    with np.errstate(divide="ignore"):
+        table = _table(np.log(w), means, A, logdet, dtype)
+    counts, first, second, loglik = _moments(Y, table)
+    G = np.eye(means.shape[1]) - noise_var * A                        # Σ_k (Σ_k + sI)⁻¹, symmetric
     safe = np.maximum(counts, np.finfo(float).tiny)
     ybar = first / safe[:, None]
     scatter = second - counts[:, None, None] * ybar[:, :, None] * ybar[:, None, :]
-    bbar = spectra.means + np.einsum("kab,kb->ka", G, ybar - spectra.means)
+    bbar = means + np.einsum("kab,kb->ka", G, ybar - means)
     dead = tau + counts <= 0                        # τ = 0 and no patch at all: keep the prior's
     den = np.where(dead, 1.0, tau + counts)
     mu = np.where(dead[:, None], mu0, (tau * mu0 + counts[:, None] * bbar) / den[:, None])
@@ -394,13 +416,13 @@ def _adapt(gmm: PatchGMM, Y: NDArray, noise_var: float, tau: float, n_iter: int,
     """`n_iter` MAP-EM steps on the patches `Y` (N, d) from `start` (default `gmm`), pulled toward
     `gmm`; returns (weights, means, covs)."""
     prior = _model(gmm, patch_size)
-    spectra = _Spectra.of(gmm if start is None else start, patch_size)
+    model = _Params(*(prior if start is None else _model(start, patch_size, "start")))
     for _ in range(n_iter):
-        w, mu, cov, loglik = _map_step(spectra, prior, Y, noise_var, tau, dtype)
+        w, mu, cov, loglik = _map_step(model, prior, Y, noise_var, tau, dtype)
         if trace is not None:
             trace.append(loglik / Y.shape[0])
-        spectra = _Spectra.of(_Params(w, mu, cov), patch_size)
-    return w, mu, cov
+        model = _Params(w, mu, cov)
+    return model.weights, model.means, model.covs
 
 
 @dataclass(frozen=True)
@@ -448,7 +470,7 @@ def epll(noisy: ArrayLike, gmm: PatchGMM, sigma: float, *, betas: ArrayLike | No
     """
     y = _image(noisy, "noisy", min_side=positive_int(patch_size, "patch_size"))
     sigma = _sigma(sigma)
-    spectra = _Spectra.of(gmm, patch_size)
+    _model(gmm, patch_size)
     betas = default_betas(sigma) if betas is None else as_float_array(betas, "betas", ndim=1)
     if betas.size == 0 or np.any(betas <= 0):
         raise ValueError(f"betas: expected positive values, got {betas}")
@@ -460,14 +482,37 @@ def epll(noisy: ArrayLike, gmm: PatchGMM, sigma: float, *, betas: ArrayLike | No
         raise ValueError(f"stride: must be <= patch_size ({patch_size}) to cover every pixel, got {step}")
     rng = np.random.default_rng(0) if rng is None else as_rng(rng)
     if adapt:
-        grid = max(step, ADAPT_STRIDE)
-        model = adapt_prior(gmm, y, sigma, stride=grid, patch_size=patch_size)
-        if readapt:
-            first = epll(y, model, sigma, betas=betas, mode="fast", patch_size=patch_size, rng=rng)
-            model = adapt_prior(gmm, first, sigma * np.sqrt(READAPT_NOISE), n_iter=READAPT_ITERS, stride=grid,
-                                patch_size=patch_size, start=model)
-        spectra = _Spectra.of(model, patch_size)
+        spectra = _adapted_spectra(gmm, y, sigma, betas, max(step, ADAPT_STRIDE), patch_size, rng, readapt)
+    else:
+        spectra = _Spectra.of(gmm, patch_size)
+    x = _hqs(y, spectra, sigma, betas, iters, step, patch_size, rng, callback)
+    return np.clip(x, 0.0, 1.0) if clip else x
 
+
+def _adapted_spectra(gmm: PatchGMM, y: NDArray, sigma: float, betas: NDArray, grid: int,
+                     patch_size: int, rng: np.random.Generator, readapt: bool) -> _Spectra:
+    """epll's adapt=True: :func:`adapt_prior` on the patches of `y` (a `grid`-step grid), then, if
+    `readapt`, a fast-mode pass and ``READAPT_ITERS`` more steps on that estimate's patches.  The same
+    as calling those functions (tests/test_denoise.py), with each model eigen-decomposed only once."""
+    def grid_patches(image: NDArray) -> NDArray:
+        rows, cols = patches.positions(image.shape, patch_size, grid)
+        P = patches.extract_at(image, rows, cols, patch_size)
+        return P - P.mean(axis=1, keepdims=True)
+
+    adapted = _Params(*_adapt(gmm, grid_patches(y), sigma**2, ADAPT_TAU, ADAPT_ITERS, patch_size))
+    spectra = _Spectra.of(adapted, patch_size)
+    if not readapt:
+        return spectra
+    first = np.clip(_hqs(y, spectra, sigma, betas, 1, FAST_STRIDE, patch_size, rng), 0.0, 1.0)
+    model = _adapt(gmm, grid_patches(first), (sigma * np.sqrt(READAPT_NOISE))**2, ADAPT_TAU, READAPT_ITERS, patch_size,
+                   start=adapted)
+    return _Spectra.of(_Params(*model), patch_size)
+
+
+def _hqs(y: NDArray, spectra: _Spectra, sigma: float, betas: NDArray, iters: int, step: int, patch_size: int,
+         rng: np.random.Generator, callback: Callback | None = None) -> NDArray[np.float64]:
+    """The HQS rounds of :func:`epll` (unclipped result): z-step and x-step for every β, `iters` times
+    each, on the patches of a `step` grid (random offsets from `rng` when step > 1)."""
     x = y.copy()
     rnd = 0
     for beta in betas:
@@ -485,7 +530,7 @@ def epll(noisy: ArrayLike, gmm: PatchGMM, sigma: float, *, betas: ArrayLike | No
             rnd += 1
             if callback is not None:
                 callback(rnd, x)
-    return np.clip(x, 0.0, 1.0) if clip else x
+    return x
 
 
 def wiener_single_gaussian(noisy: ArrayLike, mean: ArrayLike, cov: ArrayLike, sigma: float, *,
