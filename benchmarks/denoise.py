@@ -345,9 +345,7 @@ def tune_adapt(gmm, sigmas: tuple[int, ...], taus: tuple[float, ...], iters: tup
             y = denoise.add_noise(clean, sigma, np.random.default_rng(500 + i))
             base = denoise.psnr(clean, denoise.epll(y, gmm, sigma))
             for stride in strides:
-                rows, cols = patches.positions(y.shape, 8, stride)
-                P = patches.extract_at(y, rows, cols, 8)
-                Y = P - P.mean(axis=1, keepdims=True)
+                Y = patches.remove_dc(patches.extract(y, 8, stride))[0]
                 for tau in taus:
                     model = gmm
                     for it in range(1, max(iters) + 1):

@@ -165,9 +165,7 @@ def extended_prior(gmm, y: np.ndarray, sigma: float, n_extra: int, extra_iters: 
     MAP-EM iterations (τ toward this extended model) run on all components.  Returns (model, K added)."""
     from scipy.special import logsumexp
     s2 = sigma**2
-    rows, cols = patches.positions(y.shape, 8, denoise.ADAPT_STRIDE)
-    P = patches.extract_at(y, rows, cols, 8)
-    Y = P - P.mean(1, keepdims=True)
+    Y = patches.remove_dc(patches.extract(y, 8, denoise.ADAPT_STRIDE))[0]
     w, mu, cov = denoise._adapt(gmm, Y, s2, denoise.ADAPT_TAU, denoise.ADAPT_ITERS, 8)
     table = denoise._Spectra.of(denoise._Params(w, mu, cov), 8).score_table(s2)
     buf = denoise._buffer(len(Y), table)

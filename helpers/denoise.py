@@ -404,10 +404,8 @@ def adapt_prior(gmm: PatchGMM, noisy: ArrayLike, sigma: float, *, tau: float = A
         raise ValueError(f"start: expected {len(prior[0])} components like gmm, got {len(start.weights)}")
     if np.isinf(tau):
         return gmm if isinstance(gmm, GMM) else GMM(*prior)
-    rows, cols = patches.positions(y.shape, patch_size, stride)
-    P = patches.extract_at(y, rows, cols, patch_size)
-    return GMM(*_adapt(gmm, P - P.mean(axis=1, keepdims=True), sigma**2, tau, n_iter,
-                       patch_size, dtype, trace, start))
+    Y = patches.remove_dc(patches.extract(y, patch_size, stride))[0]
+    return GMM(*_adapt(gmm, Y, sigma**2, tau, n_iter, patch_size, dtype, trace, start))
 
 
 def _adapt(gmm: PatchGMM, Y: NDArray, noise_var: float, tau: float, n_iter: int, patch_size: int,
@@ -495,9 +493,7 @@ def _adapted_spectra(gmm: PatchGMM, y: NDArray, sigma: float, betas: NDArray, gr
     `readapt`, a fast-mode pass and ``READAPT_ITERS`` more steps on that estimate's patches.  The same
     as calling those functions (tests/test_denoise.py), with each model eigen-decomposed only once."""
     def grid_patches(image: NDArray) -> NDArray:
-        rows, cols = patches.positions(image.shape, patch_size, grid)
-        P = patches.extract_at(image, rows, cols, patch_size)
-        return P - P.mean(axis=1, keepdims=True)
+        return patches.remove_dc(patches.extract(image, patch_size, grid))[0]
 
     adapted = _Params(*_adapt(gmm, grid_patches(y), sigma**2, ADAPT_TAU, ADAPT_ITERS, patch_size))
     spectra = _Spectra.of(adapted, patch_size)
