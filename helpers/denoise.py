@@ -55,6 +55,7 @@ Its settings were chosen on validation crops of training images
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -331,7 +332,7 @@ def _map_step(model: PatchGMM, prior: tuple[NDArray, NDArray, NDArray], Y: NDArr
     S_k the scatter of the y_i about their weighted mean ȳ_k, so no per-patch b_ik is formed.
     """
     w0, mu0, cov0 = prior
-    w, means, covs = (np.asarray(getattr(model, a), dtype=np.float64) for a in ("weights", "means", "covs"))
+    w, means, covs = _model(model, math.isqrt(Y.shape[1]))
     A, logdet = _inflated(covs, noise_var)
     with np.errstate(divide="ignore"):
         table = _table(np.log(w), means, A, logdet, dtype)
@@ -468,7 +469,7 @@ def epll(noisy: ArrayLike, gmm: PatchGMM, sigma: float, *, betas: ArrayLike | No
     """
     y = _image(noisy, "noisy", min_side=positive_int(patch_size, "patch_size"))
     sigma = _sigma(sigma)
-    _model(gmm, patch_size)
+    model = _Params(*_model(gmm, patch_size))                         # validated, float64 (no copy below)
     betas = default_betas(sigma) if betas is None else as_float_array(betas, "betas", ndim=1)
     if betas.size == 0 or np.any(betas <= 0):
         raise ValueError(f"betas: expected positive values, got {betas}")
@@ -480,9 +481,9 @@ def epll(noisy: ArrayLike, gmm: PatchGMM, sigma: float, *, betas: ArrayLike | No
         raise ValueError(f"stride: must be <= patch_size ({patch_size}) to cover every pixel, got {step}")
     rng = np.random.default_rng(0) if rng is None else as_rng(rng)
     if adapt:
-        spectra = _adapted_spectra(gmm, y, sigma, betas, max(step, ADAPT_STRIDE), patch_size, rng, readapt)
+        spectra = _adapted_spectra(model, y, sigma, betas, max(step, ADAPT_STRIDE), patch_size, rng, readapt)
     else:
-        spectra = _Spectra.of(gmm, patch_size)
+        spectra = _Spectra.of(model, patch_size)
     x = _hqs(y, spectra, sigma, betas, iters, step, patch_size, rng, callback)
     return np.clip(x, 0.0, 1.0) if clip else x
 
